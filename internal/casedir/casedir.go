@@ -1,0 +1,138 @@
+// Package casedir owns the on-disk layout of a case: a folder holding
+// case.json (format marker), casefile.db (the SQLite store) and
+// originals/ (every ingested input file, content-addressed by SHA-256,
+// written once and never modified).
+package casedir
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/casefile/casefile/internal/store/sqlite"
+)
+
+// FormatVersion is the case folder layout version written to case.json.
+const FormatVersion = 1
+
+// Names inside a case folder.
+const (
+	MetaFile     = "case.json"
+	DBFile       = "casefile.db"
+	OriginalsDir = "originals"
+)
+
+// ErrNotACase means the folder has no case.json.
+var ErrNotACase = errors.New("casedir: not a casefile case")
+
+// Meta is the content of case.json.
+type Meta struct {
+	Format  int       `json:"format"`
+	Created time.Time `json:"created"`
+	Name    string    `json:"name"`
+}
+
+// Case is an open case folder.
+type Case struct {
+	Dir   string
+	Meta  Meta
+	Store *sqlite.Store
+}
+
+// Init creates a case folder (or accepts an existing empty one) and
+// returns it open. Initialising an existing case is an error.
+func Init(ctx context.Context, dir string) (*Case, error) {
+	if _, err := os.Stat(filepath.Join(dir, MetaFile)); err == nil {
+		return nil, fmt.Errorf("casedir: %s is already a case", dir)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, OriginalsDir), 0o755); err != nil {
+		return nil, fmt.Errorf("casedir: create %s: %w", dir, err)
+	}
+	abs, _ := filepath.Abs(dir)
+	meta := Meta{Format: FormatVersion, Created: time.Now().UTC().Truncate(time.Second), Name: filepath.Base(abs)}
+	b, _ := json.MarshalIndent(meta, "", "  ")
+	if err := os.WriteFile(filepath.Join(dir, MetaFile), append(b, '\n'), 0o644); err != nil {
+		return nil, fmt.Errorf("casedir: write %s: %w", MetaFile, err)
+	}
+	return Open(ctx, dir)
+}
+
+// Open opens an existing case.
+func Open(ctx context.Context, dir string) (*Case, error) {
+	b, err := os.ReadFile(filepath.Join(dir, MetaFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s has no %s (create one with: casefile init --case %s)", ErrNotACase, dir, MetaFile, dir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("casedir: read %s: %w", MetaFile, err)
+	}
+	var meta Meta
+	if err := json.Unmarshal(b, &meta); err != nil {
+		return nil, fmt.Errorf("casedir: %s in %s is damaged: %w", MetaFile, dir, err)
+	}
+	if meta.Format > FormatVersion {
+		return nil, fmt.Errorf("casedir: %s was written by a newer casefile (layout %d > %d): upgrade casefile", dir, meta.Format, FormatVersion)
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(dir, DBFile))
+	if err != nil {
+		return nil, err
+	}
+	return &Case{Dir: dir, Meta: meta, Store: st}, nil
+}
+
+// Close closes the store.
+func (c *Case) Close() error { return c.Store.Close() }
+
+// OriginalPath is where the original with this SHA-256 is kept.
+func (c *Case) OriginalPath(sha string) string {
+	if len(sha) < 4 {
+		return filepath.Join(c.Dir, OriginalsDir, sha)
+	}
+	return filepath.Join(c.Dir, OriginalsDir, sha[:2], sha)
+}
+
+// Preserve copies the file at src into the originals store under sha
+// unless it is already there. The copy is written to a temporary name,
+// synced and renamed, then made read-only.
+func (c *Case) Preserve(src, sha string) error {
+	dst := c.OriginalPath(sha)
+	if _, err := os.Stat(dst); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return fmt.Errorf("casedir: preserve %s: %w", src, err)
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return fmt.Errorf("casedir: preserve %s: %w", src, err)
+	}
+	defer in.Close()
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".tmp-*")
+	if err != nil {
+		return fmt.Errorf("casedir: preserve %s: %w", src, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := io.Copy(tmp, in); err != nil {
+		tmp.Close()
+		return fmt.Errorf("casedir: preserve %s: %w", src, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("casedir: preserve %s: %w", src, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("casedir: preserve %s: %w", src, err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o444); err != nil {
+		return fmt.Errorf("casedir: preserve %s: %w", src, err)
+	}
+	if err := os.Rename(tmp.Name(), dst); err != nil {
+		return fmt.Errorf("casedir: preserve %s: %w", src, err)
+	}
+	return nil
+}

@@ -1,0 +1,124 @@
+// Package cli implements casefile's command line: one file per verb,
+// built with cobra. Every read command takes --json; errors are printed
+// as "casefile: what happened" plus a hint, and map to documented exit
+// codes (see ExitCode constants).
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/casefile/casefile/internal/casedir"
+	"github.com/casefile/casefile/internal/query"
+	"github.com/casefile/casefile/internal/store"
+)
+
+// Exit codes (documented in docs/cli.md).
+const (
+	ExitOK       = 0 // success
+	ExitError    = 1 // the command failed (I/O, damaged case, ...)
+	ExitUsage    = 2 // bad flags, arguments or query syntax
+	ExitPartial  = 3 // ingest finished but some items failed (see casefile errors)
+	ExitNotFound = 4 // the message, thread or case asked for does not exist
+)
+
+// DefaultCase is the case folder used when neither --case nor
+// CASEFILE_CASE is given.
+const DefaultCase = "casefile-case"
+
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func withCode(code int, err error) error { return &exitError{code: code, err: err} }
+
+// env carries what commands share; no package-level state.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	caseDir        string
+	jsonOut        bool
+	lastQuery      string
+}
+
+// Main runs the CLI and returns the process exit code.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	root := newRoot(e)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	code := ExitError
+	var ee *exitError
+	var se *query.SyntaxError
+	switch {
+	case errors.As(err, &ee):
+		code = ee.code
+	case errors.As(err, &se):
+		code = ExitUsage
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, casedir.ErrNotACase):
+		code = ExitNotFound
+	case errors.Is(err, store.ErrAmbiguous):
+		code = ExitUsage
+	}
+	if code == ExitPartial {
+		return code // summary already printed
+	}
+	fmt.Fprintf(stderr, "casefile: %v\n", err)
+	if errors.As(err, &se) && e.lastQuery != "" {
+		fmt.Fprintln(stderr, se.Caret(e.lastQuery))
+	}
+	return code
+}
+
+func newRoot(e *env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "casefile",
+		Short: "Investigate leaked email caches and document dumps",
+		Long: `casefile ingests email caches (mbox, Maildir, .eml, PST, zip) and printed
+emails into a case folder, de-duplicates and threads them, and answers
+questions with citations to the exact source bytes.
+
+The case folder is taken from --case, else $CASEFILE_CASE, else
+./` + DefaultCase + `.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	def := os.Getenv("CASEFILE_CASE")
+	if def == "" {
+		def = DefaultCase
+	}
+	root.PersistentFlags().StringVar(&e.caseDir, "case", def, "case folder (env CASEFILE_CASE)")
+	root.AddCommand(cmdInit(e), cmdIngest(e), cmdSearch(e), cmdShow(e), cmdThread(e), cmdExport(e),
+		cmdStats(e), cmdErrors(e), cmdFiles(e), cmdBenchQueries(e))
+	return root
+}
+
+// open opens the case named by --case.
+func (e *env) open(ctx context.Context) (*casedir.Case, error) {
+	c, err := casedir.Open(ctx, e.caseDir)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// usage wraps an argument error with ExitUsage.
+func usage(format string, a ...any) error { return withCode(ExitUsage, fmt.Errorf(format, a...)) }

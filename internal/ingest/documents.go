@@ -1,0 +1,173 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/inbucket/html2text"
+	"golang.org/x/text/encoding/charmap"
+
+	"github.com/casefile/casefile/internal/message"
+	"github.com/casefile/casefile/internal/model"
+	"github.com/casefile/casefile/internal/printed"
+	"github.com/casefile/casefile/internal/source"
+	"github.com/casefile/casefile/internal/store"
+)
+
+// PrintedOptions configure PrintedDocuments.
+type PrintedOptions struct {
+	// NoOCR skips OCR of images and image-only PDF pages.
+	NoOCR bool
+	// Warn receives one-time notices (a missing external tool).
+	Warn func(string)
+	// Printed is passed to printed.Recover.
+	Printed printed.Options
+}
+
+// PrintedDocuments returns a DocumentHandler that extracts page text
+// (OCR text files, HTML renders, PDF text layers via pdftotext, images
+// via tesseract) and recovers printed emails with internal/printed.
+func PrintedDocuments(opts PrintedOptions) DocumentHandler {
+	return func(ctx context.Context, ev source.Event) ([]*model.Message, []store.Problem, error) {
+		data := ev.DocBytes
+		if data == nil {
+			b, err := os.ReadFile(ev.File.AbsPath)
+			if err != nil {
+				return nil, nil, fmt.Errorf("read %s: %w", ev.File.Path, err)
+			}
+			data = b
+		}
+		path := ev.Source.Path
+		if path == "" {
+			path = ev.File.Path
+		}
+		var pages []printed.Page
+		var probs []store.Problem
+		switch ev.Format {
+		case source.FormatText:
+			pages = printed.SplitPages(toUTF8(data))
+		case source.FormatHTML:
+			txt, err := html2text.FromString(toUTF8(data), html2text.Options{})
+			if err != nil {
+				return nil, nil, fmt.Errorf("html %s: %w", path, err)
+			}
+			pages = printed.SplitPages(txt)
+		case source.FormatPDF:
+			txt, err := pdfText(ctx, data)
+			if err != nil {
+				return nil, nil, fmt.Errorf("pdf %s: %w", path, err)
+			}
+			pages = printed.SplitPages(txt)
+			var empty []int
+			for _, p := range pages {
+				if strings.TrimSpace(p.Text) == "" {
+					empty = append(empty, p.Number)
+				}
+			}
+			if len(empty) > 0 {
+				probs = append(probs, store.Problem{Kind: "warning", Path: path, Member: ev.Source.Member, Page: empty[0],
+					Reason: fmt.Sprintf("%d page(s) have no text layer (image-only); OCR of PDF pages is not implemented yet", len(empty))})
+			}
+		case source.FormatImage:
+			if opts.NoOCR {
+				return nil, []store.Problem{{Kind: "skipped", Path: path, Member: ev.Source.Member, Reason: "image not OCR'd (--no-ocr)"}}, nil
+			}
+			txt, err := ocrImage(ctx, data)
+			if err != nil {
+				return nil, nil, fmt.Errorf("image %s: %w", path, err)
+			}
+			pages = []printed.Page{{Number: 1, Text: txt}}
+		default:
+			return nil, []store.Problem{{Kind: "skipped", Path: path, Member: ev.Source.Member, Reason: "unsupported document format " + ev.Format}}, nil
+		}
+		res := printed.Recover(printed.Document{Path: path, FileSHA256: ev.File.SHA256, Pages: pages}, opts.Printed)
+		if len(res.Messages) == 0 {
+			probs = append(probs, store.Problem{Kind: "skipped", Path: path, Member: ev.Source.Member,
+				Reason: fmt.Sprintf("%s document with %d page(s): no printed email found", ev.Format, len(pages))})
+		}
+		for _, m := range res.Messages {
+			for i := range m.Sources {
+				m.Sources[i].Path = path
+				m.Sources[i].Member = ev.Source.Member
+				m.Sources[i].FileSHA256 = ev.File.SHA256
+			}
+			if m.ContentHash == "" {
+				m.ContentHash = message.ContentHash(m)
+			}
+			m.ID = model.IDForKey(model.DedupKey(m))
+		}
+		return res.Messages, probs, nil
+	}
+}
+
+func toUTF8(b []byte) string {
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	s, err := charmap.Windows1252.NewDecoder().Bytes(b)
+	if err != nil {
+		return strings.ToValidUTF8(string(b), "\uFFFD")
+	}
+	return string(s)
+}
+
+// ErrToolMissing marks a missing optional external tool.
+var ErrToolMissing = errors.New("external tool missing")
+
+func pdfText(ctx context.Context, data []byte) (string, error) {
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		return "", fmt.Errorf("%w: pdftotext not found: install the Debian package poppler-utils", ErrToolMissing)
+	}
+	cmd := exec.CommandContext(ctx, bin, "-layout", "-enc", "UTF-8", "-", "-")
+	cmd.Stdin = bytes.NewReader(data)
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if strings.Contains(msg, "Incorrect password") || strings.Contains(msg, "encrypted") {
+			return "", fmt.Errorf("the PDF is encrypted (pdftotext: %s)", msg)
+		}
+		return "", fmt.Errorf("pdftotext failed: %v: %s", err, lastLine(msg))
+	}
+	return toUTF8(out.Bytes()), nil
+}
+
+func ocrImage(ctx context.Context, data []byte) (string, error) {
+	bin, err := exec.LookPath("tesseract")
+	if err != nil {
+		return "", fmt.Errorf("%w: tesseract not found: install the Debian package tesseract-ocr", ErrToolMissing)
+	}
+	dir, err := os.MkdirTemp("", "casefile-ocr-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(dir)
+	in := filepath.Join(dir, "page")
+	if err := os.WriteFile(in, data, 0o600); err != nil {
+		return "", err
+	}
+	cmd := exec.CommandContext(ctx, bin, in, "stdout")
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("tesseract failed: %v: %s", err, lastLine(stderr.String()))
+	}
+	return toUTF8(out.Bytes()), nil
+}
+
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}

@@ -1,0 +1,501 @@
+// Package ingest runs the pipeline that turns a cache into case content:
+// source.Walk finds raw items, a pool of workers parses them (native
+// messages with internal/message, printed documents with
+// internal/printed), and a single writer commits batches to the store.
+//
+// Ingest is resumable and idempotent: a top-level file is marked done in
+// the same transaction as its last messages, so after a crash the next
+// run skips finished files and re-processes the interrupted one, whose
+// already-stored copies are recognised and not duplicated.
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/casefile/casefile/internal/casedir"
+	"github.com/casefile/casefile/internal/message"
+	"github.com/casefile/casefile/internal/model"
+	"github.com/casefile/casefile/internal/source"
+	"github.com/casefile/casefile/internal/store"
+	"github.com/casefile/casefile/internal/thread"
+)
+
+// Options configure Run. The zero value means the documented defaults.
+type Options struct {
+	// Workers parse in parallel; 0 means runtime.NumCPU().
+	Workers int
+	// BatchSize is the number of messages per transaction; 0 means 1000.
+	BatchSize int
+	// NoPreserve skips copying originals into the case (for benchmarks
+	// and for caches already kept read-only elsewhere).
+	NoPreserve bool
+	// Source and Message are passed to the walker and the parser.
+	Source  source.Options
+	Message message.Options
+	// Documents handles printed documents (PDF, images, OCR text, HTML).
+	// Nil records them as skipped with a reason.
+	Documents DocumentHandler
+	// Progress receives progress updates (may be nil).
+	Progress func(Progress)
+}
+
+// DocumentHandler recovers printed messages from a document. It returns
+// the messages (Kind printed, Sources set) and per-page problems.
+type DocumentHandler func(ctx context.Context, ev source.Event) ([]*model.Message, []store.Problem, error)
+
+// Progress is a snapshot of a running ingest.
+type Progress struct {
+	BytesDone, BytesTotal int64
+	Files, Items          int
+	New, Duplicates       int
+	Failed, Skipped       int
+	Elapsed               time.Duration
+	CurrentFile           string
+	Done                  bool
+}
+
+// Summary is what a run did. Counts are for this run only; the case's
+// totals are in store.Stats.
+type Summary struct {
+	RunID         int64         `json:"run"`
+	Files         int           `json:"files"`
+	FilesResumed  int           `json:"files_already_done"`
+	Items         int           `json:"items"`
+	New           int           `json:"new"`
+	Duplicates    int           `json:"duplicates"`
+	Known         int           `json:"already_known"`
+	Printed       int           `json:"printed"`
+	Failed        int           `json:"failed"`
+	Skipped       int           `json:"skipped"`
+	Warnings      int           `json:"warnings"`
+	Threads       int           `json:"threads"`
+	SubjectJoins  int           `json:"subject_joins"`
+	Bytes         int64         `json:"bytes"`
+	Elapsed       time.Duration `json:"-"`
+	ElapsedSecond float64       `json:"elapsed_seconds"`
+	Interrupted   bool          `json:"interrupted"`
+}
+
+// Counters returns the summary as a map for the run record.
+func (s Summary) Counters() map[string]int {
+	return map[string]int{"files": s.Files, "files_already_done": s.FilesResumed, "items": s.Items, "new": s.New,
+		"duplicates": s.Duplicates, "already_known": s.Known, "printed": s.Printed, "failed": s.Failed,
+		"skipped": s.Skipped, "warnings": s.Warnings}
+}
+
+type job struct {
+	ev   source.Event
+	file string
+}
+
+// result is what flows to the writer: parsed messages, problems, or a
+// file marker.
+type result struct {
+	file     string
+	msgs     []*model.Message
+	problems []store.Problem
+	counted  bool // a job result (counts towards the file's completion)
+	fileEnd  *source.Event
+	fileJobs int
+}
+
+// Run ingests root (a file or a folder) into the case.
+func Run(ctx context.Context, c *casedir.Case, root string, opts Options) (Summary, error) {
+	start := time.Now()
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.NumCPU()
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 1000
+	}
+	if _, err := os.Stat(root); err != nil {
+		return Summary{}, fmt.Errorf("ingest: %w", err)
+	}
+	absCase, _ := filepath.Abs(c.Dir)
+	opts.Source.Exclude = append(opts.Source.Exclude, absCase)
+	total := totalBytes(root, absCase)
+
+	st := c.Store
+	runID, err := st.BeginRun(ctx, root)
+	if err != nil {
+		return Summary{}, err
+	}
+	sum := Summary{RunID: runID}
+	var bytesDone atomic.Int64
+	var items atomic.Int64
+
+	jobs := make(chan job, 4*opts.Workers)
+	results := make(chan result, 8*opts.Workers)
+
+	// Workers.
+	var wg sync.WaitGroup
+	for i := 0; i < opts.Workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				results <- process(ctx, j, opts, runID)
+			}
+		}()
+	}
+
+	// Walker.
+	walkErr := make(chan error, 1)
+	go func() {
+		var fileJobs int
+		var cur string
+		err := source.Walk(ctx, root, opts.Source, func(ev source.Event) error {
+			switch ev.Type {
+			case source.EventFileStart:
+				done, err := st.FileDone(ctx, ev.File.Path, ev.File.SHA256)
+				if err != nil {
+					return err
+				}
+				if done {
+					results <- result{file: "resumed:" + ev.File.Path}
+					bytesDone.Add(ev.File.Size)
+					return source.ErrSkipFile
+				}
+				if !opts.NoPreserve {
+					if err := c.Preserve(ev.File.AbsPath, ev.File.SHA256); err != nil {
+						return err
+					}
+				}
+				cur, fileJobs = ev.File.Path, 0
+			case source.EventMessage, source.EventDocument:
+				fileJobs++
+				items.Add(1)
+				select {
+				case jobs <- job{ev: ev, file: ev.File.Path}:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			case source.EventSkipped, source.EventFailed:
+				results <- result{file: ev.File.Path, problems: []store.Problem{problemOf(ev, runID)}}
+			case source.EventFileEnd:
+				e := ev
+				var ws []store.Problem
+				for _, w := range ev.Warnings {
+					ws = append(ws, store.Problem{RunID: runID, Kind: "warning", Path: ev.File.Path, Reason: w})
+				}
+				results <- result{file: ev.File.Path, fileEnd: &e, fileJobs: fileJobs, problems: ws}
+				bytesDone.Add(ev.File.Size)
+				cur = ""
+			}
+			_ = cur
+			return nil
+		})
+		close(jobs)
+		walkErr <- err
+	}()
+	go func() {
+		wg.Wait()
+		// The walker has closed jobs before workers finish; once both are
+		// done nothing else writes to results.
+		results <- result{file: "\x00eof"}
+	}()
+
+	// Writer (this goroutine).
+	w := &batcher{st: st, runID: runID, size: opts.BatchSize, sum: &sum, pending: map[string]*fileState{}}
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	report := func(done bool) {
+		if opts.Progress == nil {
+			return
+		}
+		opts.Progress(Progress{BytesDone: bytesDone.Load(), BytesTotal: total, Files: sum.Files, Items: int(items.Load()),
+			New: sum.New, Duplicates: sum.Duplicates + sum.Known, Failed: sum.Failed, Skipped: sum.Skipped,
+			Elapsed: time.Since(start), Done: done})
+	}
+	var writeErr error
+loop:
+	for {
+		select {
+		case r := <-results:
+			if r.file == "\x00eof" {
+				break loop
+			}
+			if writeErr != nil {
+				continue // drain so producers finish
+			}
+			if err := w.add(ctx, r); err != nil {
+				writeErr = err
+			}
+		case <-tick.C:
+			if writeErr == nil {
+				if err := w.flushIfIdle(ctx); err != nil {
+					writeErr = err
+				}
+			}
+			report(false)
+		}
+	}
+	werr := <-walkErr
+	// Commit what was parsed even when interrupted: it is complete data,
+	// and files are only marked done when all their items are in.
+	fctx := context.WithoutCancel(ctx)
+	if writeErr == nil {
+		writeErr = w.flush(fctx)
+	}
+	sum.Items = int(items.Load())
+	sum.Bytes = bytesDone.Load()
+	status := "done"
+	switch {
+	case writeErr != nil:
+		status = "failed"
+	case werr != nil && errors.Is(werr, context.Canceled):
+		status, sum.Interrupted = "interrupted", true
+	case werr != nil:
+		status = "failed"
+	}
+	if writeErr == nil && werr == nil {
+		if err := st.Finalize(fctx); err != nil {
+			writeErr = err
+		}
+		if writeErr == nil {
+			ts, err := Rethread(fctx, st)
+			if err != nil {
+				writeErr = err
+			}
+			sum.Threads, sum.SubjectJoins = ts.Threads, ts.SubjectJoins
+		}
+	}
+	sum.Elapsed = time.Since(start)
+	sum.ElapsedSecond = sum.Elapsed.Seconds()
+	_ = st.FinishRun(fctx, runID, status, sum.Counters())
+	report(true)
+	if writeErr != nil {
+		return sum, writeErr
+	}
+	if werr != nil {
+		return sum, fmt.Errorf("ingest: %w", werr)
+	}
+	return sum, nil
+}
+
+func problemOf(ev source.Event, runID int64) store.Problem {
+	kind := "skipped"
+	if ev.Type == source.EventFailed {
+		kind = "failed"
+	}
+	reason := ev.Reason
+	if reason == "" && ev.Err != nil {
+		reason = ev.Err.Error()
+	}
+	path := ev.Source.Path
+	if path == "" {
+		path = ev.File.Path
+	}
+	return store.Problem{RunID: runID, Kind: kind, Path: path, Member: ev.Source.Member, Offset: ev.Source.Offset, Page: ev.Source.Page, Reason: reason}
+}
+
+// process parses one item on a worker.
+func process(ctx context.Context, j job, opts Options, runID int64) result {
+	r := result{file: j.file, counted: true}
+	ev := j.ev
+	src := ev.Source
+	src.RunID = runID
+	if src.Path == "" {
+		src.Path = ev.File.Path
+	}
+	if src.FileSHA256 == "" {
+		src.FileSHA256 = ev.File.SHA256
+	}
+	for _, w := range ev.Warnings {
+		r.problems = append(r.problems, store.Problem{RunID: runID, Kind: "warning", Path: src.Path, Member: src.Member, Offset: src.Offset, Reason: w})
+	}
+	if ev.Type == source.EventDocument {
+		if opts.Documents == nil {
+			r.problems = append(r.problems, store.Problem{RunID: runID, Kind: "skipped", Path: src.Path, Member: src.Member,
+				Reason: fmt.Sprintf("%s document: printed-email recovery is not enabled for this run", ev.Format)})
+			return r
+		}
+		msgs, probs, err := opts.Documents(ctx, ev)
+		for i := range probs {
+			probs[i].RunID = runID
+		}
+		r.problems = append(r.problems, probs...)
+		if err != nil {
+			r.problems = append(r.problems, store.Problem{RunID: runID, Kind: "failed", Path: src.Path, Member: src.Member, Reason: err.Error()})
+		}
+		for _, m := range msgs {
+			for i := range m.Sources {
+				m.Sources[i].RunID = runID
+			}
+		}
+		r.msgs = msgs
+		return r
+	}
+	m, err := message.Parse(ctx, ev.Raw, opts.Message)
+	if err != nil {
+		where := fmt.Sprintf("offset %d", src.Offset)
+		if src.Member != "" {
+			where = "member " + src.Member + ", " + where
+		}
+		r.problems = append(r.problems, store.Problem{RunID: runID, Kind: "failed", Path: src.Path, Member: src.Member, Offset: src.Offset,
+			Reason: fmt.Sprintf("cannot parse message in %s (%s): %v", src.Path, where, err)})
+		return r
+	}
+	m.Sources = []model.Source{src}
+	r.msgs = []*model.Message{m}
+	return r
+}
+
+type fileState struct {
+	got  int
+	end  *source.Event
+	jobs int
+}
+
+// batcher accumulates results and commits them in batches. A file's
+// record is committed in the batch that contains its last item.
+type batcher struct {
+	st      store.Store
+	runID   int64
+	size    int
+	sum     *Summary
+	batch   store.Batch
+	nmsgs   int
+	pending map[string]*fileState
+	last    time.Time
+}
+
+func (b *batcher) add(ctx context.Context, r result) error {
+	if len(r.file) > 8 && r.file[:8] == "resumed:" {
+		b.sum.FilesResumed++
+		return nil
+	}
+	for _, p := range r.problems {
+		switch p.Kind {
+		case "failed":
+			b.sum.Failed++
+		case "skipped":
+			b.sum.Skipped++
+		default:
+			b.sum.Warnings++
+		}
+	}
+	b.batch.Problems = append(b.batch.Problems, r.problems...)
+	for _, m := range r.msgs {
+		if m.Kind == model.KindPrinted {
+			b.sum.Printed++
+		}
+	}
+	b.batch.Messages = append(b.batch.Messages, r.msgs...)
+	b.nmsgs += len(r.msgs)
+	fs := b.pending[r.file]
+	if fs == nil && (r.counted || r.fileEnd != nil) {
+		fs = &fileState{}
+		b.pending[r.file] = fs
+	}
+	if r.counted {
+		fs.got++
+	}
+	if r.fileEnd != nil {
+		fs.end, fs.jobs = r.fileEnd, r.fileJobs
+	}
+	if fs != nil && fs.end != nil && fs.got == fs.jobs {
+		e := fs.end
+		b.batch.Files = append(b.batch.Files, store.FileRecord{Path: e.File.Path, SHA256: e.File.SHA256, Size: e.File.Size,
+			Format: e.File.Format, Seen: e.Seen, Emitted: e.Emitted + e.Documents, Status: "done"})
+		b.sum.Files++
+		delete(b.pending, r.file)
+	}
+	if b.nmsgs >= b.size {
+		return b.flush(ctx)
+	}
+	return nil
+}
+
+func (b *batcher) flushIfIdle(ctx context.Context) error {
+	if time.Since(b.last) < 2*time.Second {
+		return nil
+	}
+	return b.flush(ctx)
+}
+
+func (b *batcher) flush(ctx context.Context) error {
+	b.last = time.Now()
+	if len(b.batch.Messages) == 0 && len(b.batch.Problems) == 0 && len(b.batch.Files) == 0 {
+		return nil
+	}
+	res, err := b.st.Write(ctx, b.runID, b.batch)
+	if err != nil {
+		return err
+	}
+	b.sum.New += res.New
+	b.sum.Duplicates += res.Duplicates
+	b.sum.Known += res.Known
+	b.batch = store.Batch{}
+	b.nmsgs = 0
+	return nil
+}
+
+// ThreadStats reports a rethreading pass.
+type ThreadStats struct {
+	Threads, Placeholders, SubjectJoins int
+}
+
+// Rethread recomputes threads for the whole case.
+func Rethread(ctx context.Context, st store.Store) (ThreadStats, error) {
+	var nodes []thread.Node
+	err := st.ThreadInputs(ctx, func(in store.ThreadInput) error {
+		nodes = append(nodes, thread.Node{ID: in.ID, MessageID: in.MessageID, InReplyTo: in.InReplyTo, References: in.References,
+			Subject: in.Subject, Date: in.Date, Participants: in.Participants})
+		return nil
+	})
+	if err != nil {
+		return ThreadStats{}, err
+	}
+	res := thread.Build(nodes, thread.Options{})
+	as := make([]store.ThreadAssignment, 0, len(nodes))
+	threads := map[string]bool{}
+	for _, n := range nodes {
+		tid := res.ThreadID[n.ID]
+		threads[tid] = true
+		as = append(as, store.ThreadAssignment{ID: n.ID, ThreadID: tid, ParentID: res.Parent[n.ID]})
+	}
+	ph := make([]store.Placeholder, 0, len(res.Placeholders))
+	for _, p := range res.Placeholders {
+		ph = append(ph, store.Placeholder{ID: p.ID, MessageID: p.MessageID, ThreadID: p.ThreadID, ParentID: p.ParentID})
+	}
+	if err := st.SetThreads(ctx, as, ph); err != nil {
+		return ThreadStats{}, err
+	}
+	return ThreadStats{Threads: len(threads), Placeholders: len(ph), SubjectJoins: res.SubjectJoins}, nil
+}
+
+// totalBytes sums regular file sizes under root for progress/ETA.
+func totalBytes(root, exclude string) int64 {
+	var n int64
+	_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() {
+			if abs, _ := filepath.Abs(p); abs == exclude {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Type().IsRegular() {
+			if fi, err := d.Info(); err == nil {
+				n += fi.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}
+
+var _ = io.EOF

@@ -1,0 +1,366 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/casefile/casefile/internal/model"
+	"github.com/casefile/casefile/internal/store"
+)
+
+// msgCols are the messages columns scanned by scanMessage, prefixed "m.".
+const msgCols = `m.rowid, m.id, m.kind, m.mid, m.in_reply_to, m.refs, m.date_utc, m.date_offset, m.date_raw, m.date_flag,
+m.from_name, m.from_addr, m.sender_json, m.to_json, m.cc_json, m.bcc_json, m.reply_to_json, m.headers_json, m.warnings_json,
+m.flags, m.size, m.raw_sha256, m.content_hash, m.confidence, m.container_id, m.thread_id, m.parent_id`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanMessage(sc scanner, extra ...any) (*model.Message, int64, error) {
+	var (
+		m                                                            model.Message
+		rowid                                                        int64
+		date                                                         sql.NullInt64
+		refs, sender, to, cc, bcc, replyTo, headers, warnings, flags string
+	)
+	dest := []any{&rowid, &m.ID, &m.Kind, &m.MessageID, &m.InReplyTo, &refs, &date, &m.DateOffset, &m.DateRaw, &m.DateFlag,
+		&m.From.Name, &m.From.Address, &sender, &to, &cc, &bcc, &replyTo, &headers, &warnings,
+		&flags, &m.Size, &m.RawSHA256, &m.ContentHash, &m.Confidence, &m.ContainerID, &m.ThreadID, &m.ParentID}
+	if err := sc.Scan(append(dest, extra...)...); err != nil {
+		return nil, 0, err
+	}
+	if date.Valid {
+		t := time.Unix(date.Int64, 0).UTC()
+		m.DateUTC = &t
+	}
+	_ = json.Unmarshal([]byte(refs), &m.References)
+	_ = json.Unmarshal([]byte(sender), &m.Sender)
+	_ = json.Unmarshal([]byte(to), &m.To)
+	_ = json.Unmarshal([]byte(cc), &m.Cc)
+	_ = json.Unmarshal([]byte(bcc), &m.Bcc)
+	_ = json.Unmarshal([]byte(replyTo), &m.ReplyTo)
+	_ = json.Unmarshal([]byte(headers), &m.Headers)
+	_ = json.Unmarshal([]byte(warnings), &m.Warnings)
+	if flags != "" {
+		m.Flags = strings.Fields(flags)
+	}
+	if m.To == nil {
+		m.To = []model.Address{}
+	}
+	if m.Cc == nil {
+		m.Cc = []model.Address{}
+	}
+	return &m, rowid, nil
+}
+
+func (s *Store) sources(ctx context.Context, rowid int64) ([]model.Source, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT path, member, offset, length, sha256, file_sha256, page, page_end, bates, line_from, line_to, run_id
+		FROM sources WHERE message_rowid=? ORDER BY run_id, path, member, offset, page, line_from`, rowid)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: sources: %w", err)
+	}
+	defer rows.Close()
+	out := []model.Source{}
+	for rows.Next() {
+		var src model.Source
+		if err := rows.Scan(&src.Path, &src.Member, &src.Offset, &src.Length, &src.SHA256, &src.FileSHA256, &src.Page, &src.PageEnd,
+			&src.Bates, &src.LineFrom, &src.LineTo, &src.RunID); err != nil {
+			return nil, err
+		}
+		out = append(out, src)
+	}
+	return out, rows.Err()
+}
+
+// Get implements store.Store.
+func (s *Store) Get(ctx context.Context, id string) (*model.Message, error) {
+	row := s.db.QueryRowContext(ctx, `SELECT `+msgCols+`, m.body_html, t.subject, t.body
+		FROM messages m JOIN msgtext t ON t.rowid = m.rowid WHERE m.id=?`, id)
+	var html, subj, body sql.NullString
+	m, rowid, err := scanMessage(row, &html, &subj, &body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%w: message %s", store.ErrNotFound, id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: get %s: %w", id, err)
+	}
+	m.BodyHTML, m.Subject, m.BodyText = html.String, subj.String, body.String
+	if m.Sources, err = s.sources(ctx, rowid); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT filename, mime, size, sha256, text_error FROM attachments WHERE message_rowid=? ORDER BY idx`, rowid)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: attachments of %s: %w", id, err)
+	}
+	defer rows.Close()
+	m.Attachments = []model.Attachment{}
+	for rows.Next() {
+		var a model.Attachment
+		if err := rows.Scan(&a.Filename, &a.MIME, &a.Size, &a.SHA256, &a.TextError); err != nil {
+			return nil, err
+		}
+		m.Attachments = append(m.Attachments, a)
+	}
+	return m, rows.Err()
+}
+
+// ResolveID implements store.Store.
+func (s *Store) ResolveID(ctx context.Context, prefix string) (string, error) {
+	p := strings.ToLower(strings.TrimSpace(prefix))
+	if len(p) < 4 || strings.Trim(p, "0123456789abcdef") != "" {
+		return "", fmt.Errorf("%w: %q is not a message id (ids are 16 hex digits; at least 4 are needed)", store.ErrNotFound, prefix)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM messages WHERE id >= ? AND id < ? ORDER BY id LIMIT 6`, p, p+"g")
+	if err != nil {
+		return "", fmt.Errorf("sqlite: resolve %s: %w", prefix, err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return "", err
+		}
+		ids = append(ids, id)
+	}
+	switch len(ids) {
+	case 0:
+		return "", fmt.Errorf("%w: no message with id %s", store.ErrNotFound, prefix)
+	case 1:
+		return ids[0], nil
+	default:
+		return "", fmt.Errorf("%w: %s matches %s", store.ErrAmbiguous, prefix, strings.Join(ids, ", "))
+	}
+}
+
+// Each implements store.Store.
+func (s *Store) Each(ctx context.Context, fn func(*model.Message) error) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT m.id FROM messages m ORDER BY m.date_utc IS NULL, m.date_utc, m.id`)
+	if err != nil {
+		return fmt.Errorf("sqlite: each: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		m, err := s.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := fn(m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ThreadInputs implements store.Store.
+func (s *Store) ThreadInputs(ctx context.Context, fn func(store.ThreadInput) error) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT m.id, m.mid, m.in_reply_to, m.refs, t.subject, m.date_utc, m.from_addr, m.to_json, m.cc_json
+		FROM messages m JOIN msgtext t ON t.rowid = m.rowid`)
+	if err != nil {
+		return fmt.Errorf("sqlite: thread inputs: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var in store.ThreadInput
+		var refs, to, cc string
+		var subj sql.NullString
+		var date sql.NullInt64
+		m := model.Message{}
+		if err := rows.Scan(&in.ID, &in.MessageID, &in.InReplyTo, &refs, &subj, &date, &m.From.Address, &to, &cc); err != nil {
+			return err
+		}
+		in.Subject = subj.String
+		if date.Valid {
+			in.Date = time.Unix(date.Int64, 0).UTC()
+		}
+		_ = json.Unmarshal([]byte(refs), &in.References)
+		_ = json.Unmarshal([]byte(to), &m.To)
+		_ = json.Unmarshal([]byte(cc), &m.Cc)
+		in.Participants = m.Participants()
+		if err := fn(in); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// SetThreads implements store.Store.
+func (s *Store) SetThreads(ctx context.Context, as []store.ThreadAssignment, ph []store.Placeholder) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: set threads: %w", err)
+	}
+	defer tx.Rollback()
+	st, err := tx.PrepareContext(ctx, `UPDATE messages SET thread_id=?, parent_id=? WHERE id=? AND (thread_id != ? OR parent_id != ?)`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, a := range as {
+		if _, err := st.ExecContext(ctx, a.ThreadID, a.ParentID, a.ID, a.ThreadID, a.ParentID); err != nil {
+			return fmt.Errorf("sqlite: set thread of %s: %w", a.ID, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM placeholders`); err != nil {
+		return err
+	}
+	pst, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO placeholders(id, mid, thread_id, parent_id) VALUES(?,?,?,?)`)
+	if err != nil {
+		return err
+	}
+	defer pst.Close()
+	for _, p := range ph {
+		if _, err := pst.ExecContext(ctx, p.ID, p.MessageID, p.ThreadID, p.ParentID); err != nil {
+			return fmt.Errorf("sqlite: placeholder %s: %w", p.ID, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// Thread implements store.Store. Entries are ordered by date.
+func (s *Store) Thread(ctx context.Context, threadID string) ([]store.ThreadEntry, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+msgCols+`, t.subject FROM messages m JOIN msgtext t ON t.rowid=m.rowid
+		WHERE m.thread_id=? ORDER BY m.date_utc IS NULL, m.date_utc, m.id`, threadID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: thread %s: %w", threadID, err)
+	}
+	defer rows.Close()
+	var out []store.ThreadEntry
+	for rows.Next() {
+		var subj sql.NullString
+		m, _, err := scanMessage(rows, &subj)
+		if err != nil {
+			return nil, err
+		}
+		m.Subject = subj.String
+		out = append(out, store.ThreadEntry{ID: m.ID, ParentID: m.ParentID, MessageID: m.MessageID, Date: m.DateUTC, From: m.From, Subject: m.Subject, Message: m})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	prow, err := s.db.QueryContext(ctx, `SELECT id, mid, parent_id FROM placeholders WHERE thread_id=? ORDER BY id`, threadID)
+	if err != nil {
+		return nil, err
+	}
+	defer prow.Close()
+	var ph []store.ThreadEntry
+	for prow.Next() {
+		e := store.ThreadEntry{Placeholder: true}
+		if err := prow.Scan(&e.ID, &e.MessageID, &e.ParentID); err != nil {
+			return nil, err
+		}
+		ph = append(ph, e)
+	}
+	if len(out) == 0 && len(ph) == 0 {
+		return nil, fmt.Errorf("%w: thread %s", store.ErrNotFound, threadID)
+	}
+	return append(ph, out...), prow.Err()
+}
+
+// Stats implements store.Store.
+func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
+	var st store.Stats
+	var first, last sql.NullInt64
+	err := s.db.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM messages),
+		(SELECT COUNT(*) FROM messages WHERE kind='native'),
+		(SELECT COUNT(*) FROM messages WHERE kind='printed'),
+		(SELECT COUNT(*) FROM sources),
+		(SELECT COUNT(*) FROM (SELECT message_rowid FROM sources GROUP BY message_rowid HAVING COUNT(*)>1)),
+		(SELECT COUNT(*) FROM messages WHERE (' '||flags||' ') LIKE '% mid_conflict %'),
+		(SELECT COUNT(DISTINCT thread_id) FROM messages WHERE thread_id != ''),
+		(SELECT COUNT(*) FROM placeholders),
+		(SELECT COUNT(*) FROM attachments),
+		(SELECT COUNT(*) FROM files),
+		(SELECT COUNT(*) FROM problems WHERE kind='failed'),
+		(SELECT COUNT(*) FROM problems WHERE kind='skipped'),
+		(SELECT COUNT(*) FROM problems WHERE kind='warning'),
+		(SELECT COUNT(*) FROM messages WHERE date_utc IS NULL),
+		(SELECT MIN(date_utc) FROM messages),
+		(SELECT MAX(date_utc) FROM messages),
+		(SELECT COUNT(*) FROM runs)`).Scan(&st.Messages, &st.Native, &st.Printed, &st.Sources, &st.DuplicatedMsg, &st.MIDConflicts,
+		&st.Threads, &st.Placeholders, &st.Attachments, &st.Files, &st.Failed, &st.Skipped, &st.Warnings, &st.UndatedMsgs, &first, &last, &st.Runs)
+	if err != nil {
+		return st, fmt.Errorf("sqlite: stats: %w", err)
+	}
+	st.Duplicates = st.Sources - st.Messages
+	if first.Valid {
+		t := time.Unix(first.Int64, 0).UTC()
+		st.First = &t
+	}
+	if last.Valid {
+		t := time.Unix(last.Int64, 0).UTC()
+		st.Last = &t
+	}
+	return st, nil
+}
+
+// Problems implements store.Store.
+func (s *Store) Problems(ctx context.Context, kind string, runID int64) ([]store.Problem, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT run_id, kind, path, member, offset, page, reason FROM problems
+		WHERE (?='' OR kind=?) AND (?=0 OR run_id=?) ORDER BY path, member, offset, page, id`, kind, kind, runID, runID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: problems: %w", err)
+	}
+	defer rows.Close()
+	out := []store.Problem{}
+	for rows.Next() {
+		var p store.Problem
+		if err := rows.Scan(&p.RunID, &p.Kind, &p.Path, &p.Member, &p.Offset, &p.Page, &p.Reason); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// Files implements store.Store. Stored, Failed, Skipped and Duplicates
+// are computed from the case's current state, so they do not depend on
+// how many runs it took to ingest the file.
+func (s *Store) Files(ctx context.Context) ([]store.FileRecord, error) {
+	rows, err := s.db.QueryContext(ctx, `
+WITH ranked AS (
+  SELECT path, ROW_NUMBER() OVER (PARTITION BY message_rowid ORDER BY path, member, offset, page, line_from) AS n FROM sources
+), dup AS (SELECT path, COUNT(*) AS c FROM ranked WHERE n > 1 GROUP BY path),
+stored AS (SELECT path, COUNT(*) AS c FROM sources GROUP BY path),
+prob AS (SELECT path, SUM(kind='failed') AS failed, SUM(kind='skipped') AS skipped FROM problems GROUP BY path)
+SELECT f.path, f.sha256, f.size, f.format, f.run_id, f.seen, f.emitted, f.status,
+  COALESCE(st.c, 0), COALESCE(d.c, 0), COALESCE(p.failed, 0), COALESCE(p.skipped, 0)
+FROM files f LEFT JOIN stored st ON st.path=f.path LEFT JOIN dup d ON d.path=f.path LEFT JOIN prob p ON p.path=f.path
+ORDER BY f.path`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: files: %w", err)
+	}
+	defer rows.Close()
+	out := []store.FileRecord{}
+	for rows.Next() {
+		var f store.FileRecord
+		if err := rows.Scan(&f.Path, &f.SHA256, &f.Size, &f.Format, &f.RunID, &f.Seen, &f.Emitted, &f.Status,
+			&f.Stored, &f.Duplicates, &f.Failed, &f.Skipped); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}

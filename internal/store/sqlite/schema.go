@@ -1,0 +1,138 @@
+package sqlite
+
+// migrations are append-only: each entry moves the schema from version i
+// to i+1 inside one transaction that also bumps user_version.
+var migrations = []string{
+	// 1: initial schema.
+	`
+CREATE TABLE runs(
+  id INTEGER PRIMARY KEY,
+  started TEXT NOT NULL,
+  finished TEXT,
+  root TEXT NOT NULL,
+  status TEXT NOT NULL,
+  summary TEXT
+);
+CREATE TABLE messages(
+  rowid INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  dedup_key TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL,
+  mid TEXT NOT NULL DEFAULT '',
+  in_reply_to TEXT NOT NULL DEFAULT '',
+  refs TEXT NOT NULL DEFAULT '[]',
+  date_utc INTEGER,
+  date_offset INTEGER NOT NULL DEFAULT 0,
+  date_raw TEXT NOT NULL DEFAULT '',
+  date_flag TEXT NOT NULL DEFAULT '',
+  from_name TEXT NOT NULL DEFAULT '',
+  from_addr TEXT NOT NULL DEFAULT '',
+  sender_json TEXT NOT NULL DEFAULT '{}',
+  to_json TEXT NOT NULL DEFAULT '[]',
+  cc_json TEXT NOT NULL DEFAULT '[]',
+  bcc_json TEXT NOT NULL DEFAULT '[]',
+  reply_to_json TEXT NOT NULL DEFAULT '[]',
+  headers_json TEXT NOT NULL DEFAULT '[]',
+  warnings_json TEXT NOT NULL DEFAULT '[]',
+  flags TEXT NOT NULL DEFAULT '',
+  body_html TEXT NOT NULL DEFAULT '',
+  size INTEGER NOT NULL DEFAULT 0,
+  raw_sha256 TEXT NOT NULL DEFAULT '',
+  content_hash TEXT NOT NULL DEFAULT '',
+  confidence REAL NOT NULL DEFAULT 1,
+  container_id TEXT NOT NULL DEFAULT '',
+  thread_id TEXT NOT NULL DEFAULT '',
+  parent_id TEXT NOT NULL DEFAULT '',
+  att_count INTEGER NOT NULL DEFAULT 0,
+  has_html INTEGER NOT NULL DEFAULT 0,
+  run_id INTEGER NOT NULL
+);
+CREATE INDEX messages_mid ON messages(mid) WHERE mid != '';
+CREATE INDEX messages_date ON messages(date_utc);
+CREATE INDEX messages_thread ON messages(thread_id);
+CREATE INDEX messages_from ON messages(from_addr);
+
+-- msgtext is the external content table of the full-text index.
+CREATE TABLE msgtext(
+  rowid INTEGER PRIMARY KEY,
+  subject TEXT, body TEXT, sender TEXT, to_ TEXT, cc TEXT, bcc TEXT, filename TEXT, atttext TEXT
+);
+CREATE VIRTUAL TABLE fts USING fts5(
+  subject, body, sender, to_, cc, bcc, filename, atttext,
+  content='msgtext', content_rowid='rowid',
+  tokenize='unicode61 remove_diacritics 2'
+);
+INSERT INTO fts(fts, rank) VALUES('rank', 'bm25(6.0, 1.0, 3.0, 2.0, 1.5, 1.0, 2.0, 0.5)');
+
+CREATE TABLE sources(
+  id INTEGER PRIMARY KEY,
+  message_rowid INTEGER NOT NULL REFERENCES messages(rowid),
+  path TEXT NOT NULL,
+  member TEXT NOT NULL DEFAULT '',
+  offset INTEGER NOT NULL DEFAULT 0,
+  length INTEGER NOT NULL DEFAULT 0,
+  sha256 TEXT NOT NULL DEFAULT '',
+  file_sha256 TEXT NOT NULL DEFAULT '',
+  page INTEGER NOT NULL DEFAULT 0,
+  page_end INTEGER NOT NULL DEFAULT 0,
+  bates TEXT NOT NULL DEFAULT '',
+  line_from INTEGER NOT NULL DEFAULT 0,
+  line_to INTEGER NOT NULL DEFAULT 0,
+  run_id INTEGER NOT NULL,
+  UNIQUE(message_rowid, path, member, offset, page, line_from)
+);
+CREATE INDEX sources_path ON sources(path);
+CREATE INDEX sources_bates ON sources(bates) WHERE bates != '';
+
+CREATE TABLE attachments(
+  message_rowid INTEGER NOT NULL REFERENCES messages(rowid),
+  idx INTEGER NOT NULL,
+  filename TEXT NOT NULL,
+  mime TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  text_error TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY(message_rowid, idx)
+);
+CREATE INDEX attachments_sha ON attachments(sha256);
+
+CREATE TABLE files(
+  path TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  format TEXT NOT NULL,
+  run_id INTEGER NOT NULL,
+  seen INTEGER NOT NULL,
+  emitted INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  PRIMARY KEY(path, sha256)
+);
+
+CREATE TABLE problems(
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  path TEXT NOT NULL,
+  member TEXT NOT NULL DEFAULT '',
+  offset INTEGER NOT NULL DEFAULT 0,
+  page INTEGER NOT NULL DEFAULT 0,
+  reason TEXT NOT NULL,
+  UNIQUE(kind, path, member, offset, page, reason)
+);
+
+CREATE TABLE placeholders(
+  id TEXT PRIMARY KEY,
+  mid TEXT NOT NULL,
+  thread_id TEXT NOT NULL,
+  parent_id TEXT NOT NULL DEFAULT ''
+);
+
+-- tags and notes are investigator work: never rebuilt from sources.
+CREATE TABLE tags(
+  message_id TEXT NOT NULL,
+  tag TEXT NOT NULL,
+  created TEXT NOT NULL,
+  PRIMARY KEY(message_id, tag)
+);
+`,
+}

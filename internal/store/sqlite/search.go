@@ -1,0 +1,366 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/casefile/casefile/internal/query"
+	"github.com/casefile/casefile/internal/store"
+)
+
+// ftsColumns maps text fields to FTS5 column filters.
+var ftsColumns = map[string]string{
+	"":                  "",
+	query.FieldFrom:     "{sender} : ",
+	query.FieldTo:       "{to_} : ",
+	query.FieldCc:       "{cc} : ",
+	query.FieldBcc:      "{bcc} : ",
+	query.FieldWith:     "{sender to_ cc bcc} : ",
+	query.FieldPerson:   "{sender to_ cc bcc} : ",
+	query.FieldSubject:  "{subject} : ",
+	query.FieldBody:     "{body} : ",
+	query.FieldFilename: "{filename} : ",
+}
+
+func ftsString(v string) string { return `"` + strings.ReplaceAll(v, `"`, `""`) + `"` }
+
+// ftsOf renders n as one FTS5 MATCH expression when it can be expressed
+// purely in FTS5 syntax.
+func ftsOf(n query.Node) (string, bool) {
+	switch n := n.(type) {
+	case query.Term:
+		col, ok := ftsColumns[n.Field]
+		if !ok {
+			return "", false
+		}
+		s := ftsString(n.Value)
+		if n.Prefix {
+			s += " *"
+		}
+		return col + s, true
+	case query.Near:
+		col, ok := ftsColumns[n.Field]
+		if !ok {
+			return "", false
+		}
+		parts := make([]string, len(n.Terms))
+		for i, t := range n.Terms {
+			parts[i] = ftsString(t)
+		}
+		return fmt.Sprintf("%sNEAR(%s, %d)", col, strings.Join(parts, " "), n.Distance), true
+	case query.Or:
+		parts := make([]string, 0, len(n.Children))
+		for _, c := range n.Children {
+			s, ok := ftsOf(c)
+			if !ok {
+				return "", false
+			}
+			parts = append(parts, "("+s+")")
+		}
+		return strings.Join(parts, " OR "), true
+	case query.And:
+		var pos, neg []string
+		for _, c := range n.Children {
+			if nn, isNot := c.(query.Not); isNot {
+				s, ok := ftsOf(nn.Child)
+				if !ok {
+					return "", false
+				}
+				neg = append(neg, "("+s+")")
+				continue
+			}
+			s, ok := ftsOf(c)
+			if !ok {
+				return "", false
+			}
+			pos = append(pos, "("+s+")")
+		}
+		if len(pos) == 0 {
+			return "", false
+		}
+		out := strings.Join(pos, " AND ")
+		for _, s := range neg {
+			out = "(" + out + ") NOT " + s
+		}
+		return out, true
+	}
+	return "", false
+}
+
+func likePrefix(v string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(v) + "%"
+}
+
+// sqlOf renders n as a boolean SQL expression over messages m.
+func sqlOf(n query.Node) (string, []any, error) {
+	if s, ok := ftsOf(n); ok {
+		return `m.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)`, []any{s}, nil
+	}
+	switch n := n.(type) {
+	case query.MatchAll:
+		return "1", nil, nil
+	case query.Not:
+		s, a, err := sqlOf(n.Child)
+		return "NOT (" + s + ")", a, err
+	case query.And, query.Or:
+		var children []query.Node
+		op := " AND "
+		if a, ok := n.(query.And); ok {
+			children = a.Children
+		} else {
+			children = n.(query.Or).Children
+			op = " OR "
+		}
+		var parts []string
+		var args []any
+		for _, c := range children {
+			s, a, err := sqlOf(c)
+			if err != nil {
+				return "", nil, err
+			}
+			parts = append(parts, "("+s+")")
+			args = append(args, a...)
+		}
+		return strings.Join(parts, op), args, nil
+	case query.Has:
+		switch n.What {
+		case query.HasAttachment:
+			return "m.att_count > 0", nil, nil
+		case query.HasHTML:
+			return "m.has_html = 1", nil, nil
+		case query.HasDate:
+			return "m.date_utc IS NOT NULL", nil, nil
+		case query.HasBates:
+			return "EXISTS (SELECT 1 FROM sources s WHERE s.message_rowid = m.rowid AND s.bates != '')", nil, nil
+		case query.HasRedaction:
+			return "(' ' || m.flags || ' ') LIKE '% redaction %'", nil, nil
+		}
+		return "", nil, fmt.Errorf("sqlite: unsupported has:%s", n.What)
+	case query.DateRange:
+		var parts []string
+		var args []any
+		if n.From != nil {
+			parts = append(parts, "m.date_utc >= ?")
+			args = append(args, n.From.Unix())
+		}
+		if n.To != nil {
+			parts = append(parts, "m.date_utc < ?")
+			args = append(args, n.To.Unix())
+		}
+		if len(parts) == 0 {
+			return "m.date_utc IS NOT NULL", nil, nil
+		}
+		return strings.Join(parts, " AND "), args, nil
+	case query.Term:
+		return termSQL(n)
+	}
+	return "", nil, fmt.Errorf("sqlite: cannot compile %T", n)
+}
+
+func termSQL(t query.Term) (string, []any, error) {
+	eq := func(col string) (string, []any, error) {
+		if t.Prefix {
+			return col + ` LIKE ? ESCAPE '\'`, []any{likePrefix(t.Value)}, nil
+		}
+		return col + " = ?", []any{t.Value}, nil
+	}
+	switch t.Field {
+	case query.FieldThread:
+		return eq("m.thread_id")
+	case query.FieldID:
+		return `m.id LIKE ? ESCAPE '\'`, []any{likePrefix(strings.ToLower(t.Value))}, nil
+	case query.FieldKind:
+		return eq("m.kind")
+	case query.FieldMID:
+		return eq("m.mid")
+	case query.FieldTag:
+		s, a, err := eq("g.tag")
+		return "EXISTS (SELECT 1 FROM tags g WHERE g.message_id = m.id AND " + s + ")", a, err
+	case query.FieldBates:
+		s, a, err := eq("s.bates")
+		return "EXISTS (SELECT 1 FROM sources s WHERE s.message_rowid = m.rowid AND " + s + ")", a, err
+	case query.FieldSource:
+		v := strings.TrimSuffix(t.Value, "/")
+		return `EXISTS (SELECT 1 FROM sources s WHERE s.message_rowid = m.rowid AND (s.path = ? OR s.path LIKE ? ESCAPE '\'))`,
+			[]any{v, likePrefix(v + "/")}, nil
+	}
+	return "", nil, fmt.Errorf("sqlite: field %s: not supported by this backend", t.Field)
+}
+
+// plan is a compiled query.
+type plan struct {
+	match string // FTS5 expression for the ranking join ("" = none)
+	where string
+	args  []any
+}
+
+func compile(q query.Node) (plan, error) {
+	var conj []query.Node
+	if a, ok := q.(query.And); ok {
+		conj = a.Children
+	} else {
+		conj = []query.Node{q}
+	}
+	var pos, neg, rest []query.Node
+	for _, c := range conj {
+		if _, ok := ftsOf(c); ok {
+			pos = append(pos, c)
+			continue
+		}
+		if n, ok := c.(query.Not); ok {
+			if _, ok := ftsOf(n.Child); ok {
+				neg = append(neg, c)
+				continue
+			}
+		}
+		rest = append(rest, c)
+	}
+	var p plan
+	if len(pos) > 0 {
+		p.match, _ = ftsOf(query.And{Children: append(pos, neg...)})
+	} else {
+		rest = append(rest, neg...)
+	}
+	var where []string
+	for _, r := range rest {
+		s, a, err := sqlOf(r)
+		if err != nil {
+			return p, err
+		}
+		where = append(where, "("+s+")")
+		p.args = append(p.args, a...)
+	}
+	if len(where) == 0 {
+		where = []string{"1"}
+	}
+	p.where = strings.Join(where, " AND ")
+	return p, nil
+}
+
+// Count implements store.Store.
+func (s *Store) Count(ctx context.Context, q query.Node) (int, error) {
+	p, err := compile(q)
+	if err != nil {
+		return 0, err
+	}
+	var sqlq string
+	args := p.args
+	if p.match != "" {
+		sqlq = `SELECT COUNT(*) FROM fts JOIN messages m ON m.rowid = fts.rowid WHERE fts MATCH ? AND ` + p.where
+		args = append([]any{p.match}, args...)
+	} else {
+		sqlq = `SELECT COUNT(*) FROM messages m WHERE ` + p.where
+	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, sqlq, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlite: count %s: %w", q, err)
+	}
+	return n, nil
+}
+
+// Search implements store.Store.
+func (s *Store) Search(ctx context.Context, q query.Node, opts store.SearchOptions, fn func(store.Hit) error) error {
+	p, err := compile(q)
+	if err != nil {
+		return err
+	}
+	hs, he := opts.HighStart, opts.HighEnd
+	if hs == "" && he == "" {
+		hs, he = "«", "»"
+	}
+	sort := opts.Sort
+	if sort == "" || (sort == "rank" && p.match == "") {
+		if p.match != "" {
+			sort = "rank"
+		} else {
+			sort = "date"
+		}
+	}
+	var order string
+	switch sort {
+	case "rank":
+		order = "fts.rank, m.id"
+	case "date":
+		order = "m.date_utc IS NULL, m.date_utc, m.id"
+	case "-date":
+		order = "m.date_utc IS NULL, m.date_utc DESC, m.id"
+	default:
+		return fmt.Errorf("sqlite: unknown sort %q (use rank, date or -date)", opts.Sort)
+	}
+	limit := opts.Limit
+	if limit <= 0 {
+		limit = -1
+	}
+	var sqlq string
+	var args []any
+	if p.match != "" {
+		sqlq = `SELECT ` + msgCols + `, t.subject, snippet(fts, -1, ?, ?, '…', 24), fts.rank
+			FROM fts JOIN messages m ON m.rowid = fts.rowid JOIN msgtext t ON t.rowid = m.rowid
+			WHERE fts MATCH ? AND ` + p.where + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
+		args = append([]any{hs, he, p.match}, p.args...)
+	} else {
+		sqlq = `SELECT ` + msgCols + `, t.subject, substr(t.body, 1, 160), 0
+			FROM messages m JOIN msgtext t ON t.rowid = m.rowid
+			WHERE ` + p.where + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
+		args = append(args, p.args...)
+	}
+	args = append(args, limit, opts.Offset)
+	rows, err := s.db.QueryContext(ctx, sqlq, args...)
+	if err != nil {
+		return fmt.Errorf("sqlite: search %s: %w", q, err)
+	}
+	type row struct {
+		hit   store.Hit
+		rowid int64
+	}
+	// Collect a page at a time so source look-ups do not hold the cursor.
+	var page []row
+	flush := func() error {
+		for _, r := range page {
+			srcs, err := s.sources(ctx, r.rowid)
+			if err != nil {
+				return err
+			}
+			r.hit.Message.Sources = srcs
+			if err := fn(r.hit); err != nil {
+				return err
+			}
+		}
+		page = page[:0]
+		return nil
+	}
+	for rows.Next() {
+		var subj, snip *string
+		var rank float64
+		m, rowid, err := scanMessage(rows, &subj, &snip, &rank)
+		if err != nil {
+			rows.Close()
+			return fmt.Errorf("sqlite: search: %w", err)
+		}
+		if subj != nil {
+			m.Subject = *subj
+		}
+		h := store.Hit{Message: m, Rank: rank}
+		if snip != nil {
+			h.Snippet = strings.Join(strings.Fields(*snip), " ")
+		}
+		page = append(page, row{h, rowid})
+		if len(page) >= 256 {
+			// Drain remaining rows lazily: we must not interleave queries on
+			// one connection, but database/sql gives each query its own, so
+			// flushing mid-cursor is safe.
+			if err := flush(); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		rows.Close()
+		return fmt.Errorf("sqlite: search: %w", err)
+	}
+	rows.Close()
+	return flush()
+}

@@ -1,0 +1,204 @@
+// Package store defines casefile's storage contract: the Store interface
+// that every backend (embedded SQLite now, PostgreSQL for team servers)
+// implements, the records it reads and writes, and sentinel errors.
+//
+// Backends compile the query AST (internal/query) themselves; callers
+// never build SQL. The shared conformance suite in store/storetest runs
+// against every backend.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/casefile/casefile/internal/model"
+	"github.com/casefile/casefile/internal/query"
+)
+
+// Sentinel errors.
+var (
+	ErrNotFound  = errors.New("store: not found")
+	ErrAmbiguous = errors.New("store: ambiguous id prefix")
+	// ErrSchemaTooNew means the case was written by a newer casefile.
+	ErrSchemaTooNew = errors.New("store: case schema is newer than this casefile")
+)
+
+// Run is one ingest invocation.
+type Run struct {
+	ID       int64     `json:"id"`
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished,omitempty"`
+	Root     string    `json:"root"`
+	Status   string    `json:"status"` // running, done, interrupted, failed
+	// Summary is the run's counters as JSON-able map.
+	Summary map[string]int `json:"summary,omitempty"`
+}
+
+// FileRecord is the reconciliation line for one top-level input file.
+type FileRecord struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+	Format string `json:"format"`
+	RunID  int64  `json:"run"`
+	// Seen is the number of items the container itself claimed (readpst's
+	// count, mbox separators...), Emitted the number handed to the parser.
+	Seen    int `json:"seen"`
+	Emitted int `json:"emitted"`
+	// Stored is the number of copies recorded as sources; Failed and
+	// Skipped count problems recorded for this file.
+	Stored  int `json:"stored"`
+	Failed  int `json:"failed"`
+	Skipped int `json:"skipped"`
+	// Duplicates is the number of this file's copies whose message was
+	// already known from an earlier file or offset (computed on read).
+	Duplicates int    `json:"duplicates"`
+	Status     string `json:"status"` // done, partial
+}
+
+// Problem is a failure, a skip or a warning recorded during ingest.
+type Problem struct {
+	RunID  int64  `json:"run"`
+	Kind   string `json:"kind"` // failed, skipped, warning
+	Path   string `json:"path"`
+	Member string `json:"member,omitempty"`
+	Offset int64  `json:"offset"`
+	Page   int    `json:"page,omitempty"`
+	Reason string `json:"reason"`
+}
+
+// PutResult counts what a PutMessages call changed.
+type PutResult struct {
+	New        int // messages not seen before
+	Duplicates int // new copies (sources) of already-known messages
+	Known      int // copies already recorded (re-ingest of the same source)
+}
+
+// Hit is one search result.
+type Hit struct {
+	Message *model.Message // Sources, To/Cc filled; BodyText empty
+	Snippet string         // highlighted with the SearchOptions markers
+	Rank    float64
+}
+
+// SearchOptions control ordering and paging. Limit 0 means no limit.
+type SearchOptions struct {
+	Sort      string // "rank" (default when the query has text terms), "date", "-date"
+	Limit     int
+	Offset    int
+	HighStart string // snippet highlight markers; default "«" and "»"
+	HighEnd   string
+}
+
+// ThreadInput is the per-message data threading needs.
+type ThreadInput struct {
+	ID           string
+	MessageID    string
+	InReplyTo    string
+	References   []string
+	Subject      string
+	Date         time.Time
+	Participants []string
+}
+
+// ThreadAssignment records one message's place in its thread.
+type ThreadAssignment struct {
+	ID, ThreadID, ParentID string
+}
+
+// Placeholder is a message referenced by others but absent from the case.
+type Placeholder struct {
+	ID, MessageID, ThreadID, ParentID string
+}
+
+// ThreadEntry is one node of a thread as stored.
+type ThreadEntry struct {
+	ID          string         `json:"id"`
+	ParentID    string         `json:"parent_id"`
+	Placeholder bool           `json:"placeholder,omitempty"`
+	MessageID   string         `json:"message_id,omitempty"`
+	Date        *time.Time     `json:"-"`
+	From        model.Address  `json:"from"`
+	Subject     string         `json:"subject"`
+	Message     *model.Message `json:"-"`
+}
+
+// Stats summarises a case.
+type Stats struct {
+	Messages      int        `json:"messages"`
+	Native        int        `json:"native"`
+	Printed       int        `json:"printed"`
+	Sources       int        `json:"sources"`
+	Duplicates    int        `json:"duplicates"` // copies beyond the first of each message
+	DuplicatedMsg int        `json:"duplicated_messages"`
+	MIDConflicts  int        `json:"message_id_conflicts"`
+	Threads       int        `json:"threads"`
+	Placeholders  int        `json:"placeholders"`
+	Attachments   int        `json:"attachments"`
+	Files         int        `json:"files"`
+	Failed        int        `json:"failed"`
+	Skipped       int        `json:"skipped"`
+	Warnings      int        `json:"warnings"`
+	UndatedMsgs   int        `json:"undated"`
+	First         *time.Time `json:"first"`
+	Last          *time.Time `json:"last"`
+	Runs          int        `json:"runs"`
+}
+
+// Store is the storage contract. Implementations must be safe for one
+// writer and many concurrent readers.
+type Store interface {
+	// BeginRun records the start of an ingest run and returns its ID.
+	BeginRun(ctx context.Context, root string) (int64, error)
+	// FinishRun records a run's end status and counters.
+	FinishRun(ctx context.Context, runID int64, status string, summary map[string]int) error
+	// Runs lists ingest runs, newest first.
+	Runs(ctx context.Context) ([]Run, error)
+
+	// FileDone reports whether a top-level file with this path and
+	// content hash was completely ingested by an earlier run.
+	FileDone(ctx context.Context, path, sha256 string) (bool, error)
+
+	// Write applies one batch atomically: messages (each with its
+	// Sources; Children are stored as messages of their own), problems,
+	// and file records to mark complete. It is idempotent.
+	Write(ctx context.Context, runID int64, b Batch) (PutResult, error)
+
+	// Finalize recomputes derived flags (Message-ID conflicts) after ingest.
+	Finalize(ctx context.Context) error
+
+	// Get returns one message with sources, attachments and body.
+	Get(ctx context.Context, id string) (*model.Message, error)
+	// ResolveID expands a unique ID prefix (at least 4 hex digits).
+	ResolveID(ctx context.Context, prefix string) (string, error)
+	// Search streams hits for the query to fn in order.
+	Search(ctx context.Context, q query.Node, opts SearchOptions, fn func(Hit) error) error
+	// Count returns the number of messages matching q.
+	Count(ctx context.Context, q query.Node) (int, error)
+	// Each streams every message (with body and sources) in date order.
+	Each(ctx context.Context, fn func(*model.Message) error) error
+
+	// ThreadInputs streams what the threader needs for every message.
+	ThreadInputs(ctx context.Context, fn func(ThreadInput) error) error
+	// SetThreads replaces all thread assignments and placeholders.
+	SetThreads(ctx context.Context, as []ThreadAssignment, ph []Placeholder) error
+	// Thread returns the messages and placeholders of one thread.
+	Thread(ctx context.Context, threadID string) ([]ThreadEntry, error)
+
+	// Stats summarises the case.
+	Stats(ctx context.Context) (Stats, error)
+	// Problems lists recorded failures/skips/warnings (kind "" = all).
+	Problems(ctx context.Context, kind string, runID int64) ([]Problem, error)
+	// Files lists the reconciliation record of every input file.
+	Files(ctx context.Context) ([]FileRecord, error)
+
+	Close() error
+}
+
+// Batch is one unit of writing.
+type Batch struct {
+	Messages []*model.Message
+	Problems []Problem
+	Files    []FileRecord
+}
