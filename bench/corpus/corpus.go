@@ -19,6 +19,10 @@ import (
 	"unicode"
 )
 
+// Version changes whenever the generator's output changes, so that a
+// saved corpus can be recognised as stale.
+const Version = 1
+
 // Defaults used when the corresponding Options field is zero.
 const (
 	DefaultN          = 100000

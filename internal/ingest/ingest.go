@@ -13,7 +13,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -153,7 +152,6 @@ func Run(ctx context.Context, c *casedir.Case, root string, opts Options) (Summa
 	walkErr := make(chan error, 1)
 	go func() {
 		var fileJobs int
-		var cur string
 		err := source.Walk(ctx, root, opts.Source, func(ev source.Event) error {
 			switch ev.Type {
 			case source.EventFileStart:
@@ -171,7 +169,7 @@ func Run(ctx context.Context, c *casedir.Case, root string, opts Options) (Summa
 						return err
 					}
 				}
-				cur, fileJobs = ev.File.Path, 0
+				fileJobs = 0
 			case source.EventMessage, source.EventDocument:
 				fileJobs++
 				items.Add(1)
@@ -190,9 +188,7 @@ func Run(ctx context.Context, c *casedir.Case, root string, opts Options) (Summa
 				}
 				results <- result{file: ev.File.Path, fileEnd: &e, fileJobs: fileJobs, problems: ws}
 				bytesDone.Add(ev.File.Size)
-				cur = ""
 			}
-			_ = cur
 			return nil
 		})
 		close(jobs)
@@ -228,8 +224,11 @@ loop:
 			if writeErr != nil {
 				continue // drain so producers finish
 			}
-			if err := w.add(ctx, r); err != nil {
+			flushed, err := w.add(ctx, r)
+			if err != nil {
 				writeErr = err
+			} else if flushed {
+				report(false)
 			}
 		case <-tick.C:
 			if writeErr == nil {
@@ -370,10 +369,17 @@ type batcher struct {
 	last    time.Time
 }
 
-func (b *batcher) add(ctx context.Context, r result) error {
+// add takes one result and reports whether it caused a commit.
+func (b *batcher) add(ctx context.Context, r result) (bool, error) {
 	if len(r.file) > 8 && r.file[:8] == "resumed:" {
 		b.sum.FilesResumed++
-		return nil
+		return false, nil
+	}
+	if ctx.Err() != nil {
+		// After an interruption nothing more is recorded: results that
+		// arrive now may stem from cancelled work (a parse cut short, a
+		// killed readpst). Unfinished files are redone on the next run.
+		return false, nil
 	}
 	for _, p := range r.problems {
 		switch p.Kind {
@@ -412,9 +418,9 @@ func (b *batcher) add(ctx context.Context, r result) error {
 		delete(b.pending, r.file)
 	}
 	if b.nmsgs >= b.size {
-		return b.flush(ctx)
+		return true, b.flush(ctx)
 	}
-	return nil
+	return false, nil
 }
 
 func (b *batcher) flushIfIdle(ctx context.Context) error {
@@ -497,5 +503,3 @@ func totalBytes(root, exclude string) int64 {
 	})
 	return n
 }
-
-var _ = io.EOF

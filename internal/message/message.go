@@ -8,6 +8,17 @@
 // text extraction (text, HTML, PDF via pdftotext, nested messages), and the
 // content hash used for de-duplication.
 //
+// Body selection: text/plain and text/html parts without a filename or
+// "attachment" disposition are body parts. In multipart/alternative the
+// first non-empty plain alternative gives BodyText and the last HTML one
+// BodyHTML (converted into BodyText only when no plain text exists); in
+// other multiparts all body parts are joined. Every other part, including
+// unused alternatives and text after the closing boundary, becomes an
+// Attachment, so no content is dropped. Attachment Size and SHA256 are
+// computed on the decoded bytes; for parts not sent as base64/binary the
+// line ends are first made CRLF (MIME canonical form), so copies stored
+// with LF (mbox, Maildir) and CRLF (.eml, PST) hash alike.
+//
 // Parsing is as tolerant as possible and never loses evidence silently:
 // every problem is recorded in Message.Warnings, every string in the
 // result is valid UTF-8, and Parse fails only when the input has no

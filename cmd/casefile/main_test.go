@@ -1,0 +1,290 @@
+package main_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "casefile-cli-")
+	if err != nil {
+		panic(err)
+	}
+	bin = filepath.Join(dir, "casefile")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build casefile: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func run(t *testing.T, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "CASEFILE_CASE=")
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{o.String(), e.String(), code}
+}
+
+func decode(t *testing.T, s string, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(s), v); err != nil {
+		t.Fatalf("bad JSON: %v\n%s", err, s)
+	}
+}
+
+func hasKeys(t *testing.T, what string, m map[string]any, keys ...string) {
+	t.Helper()
+	for _, k := range keys {
+		if _, ok := m[k]; !ok {
+			t.Errorf("%s: JSON lacks %q: %v", what, k, m)
+		}
+	}
+}
+
+func ingestExample(t *testing.T) string {
+	t.Helper()
+	cs := filepath.Join(t.TempDir(), "harbor.case")
+	if r := run(t, "init", "--case", cs); r.code != 0 {
+		t.Fatalf("init: %+v", r)
+	}
+	if r := run(t, "ingest", "--case", cs, "-q", "../../examples/harbor"); r.code != 0 {
+		t.Fatalf("ingest: %+v", r)
+	}
+	return cs
+}
+
+// TestJSONContract pins the JSON fields scripts may rely on (docs/cli.md).
+func TestJSONContract(t *testing.T) {
+	cs := ingestExample(t)
+
+	r := run(t, "search", "--case", cs, "--json", "lease")
+	var hits []map[string]any
+	decode(t, r.stdout, &hits)
+	if len(hits) != 5 {
+		t.Fatalf("search lease: %d hits, want 5", len(hits))
+	}
+	for _, h := range hits {
+		hasKeys(t, "search hit", h, "id", "date", "from", "to", "cc", "subject", "snippet", "sources")
+		hasKeys(t, "from", h["from"].(map[string]any), "name", "address")
+		src := h["sources"].([]any)
+		if len(src) == 0 {
+			t.Fatalf("hit without sources: %v", h)
+		}
+		hasKeys(t, "source", src[0].(map[string]any), "path", "offset", "length", "member", "sha256")
+	}
+	if !strings.Contains(hits[0]["snippet"].(string), "«") {
+		t.Errorf("snippet lacks highlight: %q", hits[0]["snippet"])
+	}
+
+	// An mbox source is verifiable with dd: its bytes hash to sha256.
+	r = run(t, "search", "--case", cs, "--json", `"offshore account"`)
+	decode(t, r.stdout, &hits)
+	if len(hits) != 1 {
+		t.Fatalf("want 1 hit, got %d", len(hits))
+	}
+	id := hits[0]["id"].(string)
+
+	r = run(t, "show", "--case", cs, "--json", id[:6])
+	var msg map[string]any
+	decode(t, r.stdout, &msg)
+	hasKeys(t, "show", msg, "id", "date", "from", "to", "cc", "subject", "sources", "message_id", "body_text", "attachments",
+		"thread_id", "parent_id", "date_raw")
+	if msg["id"] != id {
+		t.Errorf("show by prefix returned %v, want %s", msg["id"], id)
+	}
+	foundMbox := false
+	for _, s := range msg["sources"].([]any) {
+		src := s.(map[string]any)
+		if !strings.HasSuffix(src["path"].(string), ".mbox") {
+			continue
+		}
+		foundMbox = true
+		b, err := os.ReadFile(filepath.Join("../../examples/harbor", src["path"].(string)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		off, n := int(src["offset"].(float64)), int(src["length"].(float64))
+		if !bytes.HasPrefix(b[off:off+n], []byte("From: ")) {
+			t.Errorf("mbox offset %d does not start at the header: %q", off, b[off:off+20])
+		}
+	}
+	if !foundMbox {
+		t.Errorf("message has no mbox source: %v", msg["sources"])
+	}
+
+	r = run(t, "thread", "--case", cs, "--json", id)
+	var th map[string]any
+	decode(t, r.stdout, &th)
+	hasKeys(t, "thread", th, "thread_id", "messages")
+	ms := th["messages"].([]any)
+	if len(ms) != 3 {
+		t.Errorf("thread has %d messages, want 3", len(ms))
+	}
+	for _, m := range ms {
+		hasKeys(t, "thread message", m.(map[string]any), "id", "parent_id", "date", "from", "subject")
+	}
+
+	r = run(t, "export", "--case", cs, "--format", "jsonl")
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if len(lines) != 11 {
+		t.Errorf("export jsonl: %d lines, want 11", len(lines))
+	}
+	printed := 0
+	for _, l := range lines {
+		var m map[string]any
+		decode(t, l, &m)
+		hasKeys(t, "export", m, "id", "body_text", "sources", "attachments", "date_raw")
+		if m["kind"] == "printed" {
+			printed++
+			src := m["sources"].([]any)[0].(map[string]any)
+			hasKeys(t, "printed source", src, "page", "bates")
+		}
+	}
+	if printed != 2 {
+		t.Errorf("export: %d printed, want 2", printed)
+	}
+
+	r = run(t, "export", "--case", cs, "--format", "csv")
+	if n := strings.Count(r.stdout, "\n"); n < 12 || !strings.HasPrefix(r.stdout, "id,kind,date") {
+		t.Errorf("export csv: %d lines, header %q", n, strings.SplitN(r.stdout, "\n", 2)[0])
+	}
+
+	r = run(t, "stats", "--case", cs, "--json")
+	var st map[string]any
+	decode(t, r.stdout, &st)
+	if st["messages"].(float64) != 11 || st["duplicates"].(float64) != 6 {
+		t.Errorf("stats: %v", st)
+	}
+
+	r = run(t, "errors", "--case", cs, "--all", "--json")
+	var probs []map[string]any
+	decode(t, r.stdout, &probs)
+	if len(probs) != 2 {
+		t.Errorf("errors --all: %d, want 2 skipped", len(probs))
+	}
+}
+
+func TestExitCodesAndMessages(t *testing.T) {
+	cs := ingestExample(t)
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"syntax error", []string{"search", "--case", cs, `"unclosed`}, 2, "^"},
+		{"unknown field", []string{"search", "--case", cs, "form:jonas"}, 2, `did you mean "from:"`},
+		{"no such message", []string{"show", "--case", cs, "ffffffff"}, 4, "no message"},
+		{"not a case", []string{"stats", "--case", t.TempDir()}, 4, "casefile init"},
+		{"bad export format", []string{"export", "--case", cs, "--format", "xml"}, 2, "jsonl or csv"},
+		{"missing path", []string{"ingest", "--case", cs, filepath.Join(t.TempDir(), "nope")}, 1, "no such file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := run(t, tc.args...)
+			if r.code != tc.code || !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("exit %d stderr %q; want exit %d and %q", r.code, r.stderr, tc.code, tc.want)
+			}
+		})
+	}
+	// CASEFILE_CASE is the fallback for --case.
+	cmd := exec.Command(bin, "stats", "--json")
+	cmd.Env = append(os.Environ(), "CASEFILE_CASE="+cs)
+	out, err := cmd.Output()
+	if err != nil || !strings.Contains(string(out), `"messages": 11`) {
+		t.Errorf("CASEFILE_CASE fallback: %v %s", err, out)
+	}
+}
+
+// TestKill9Resume kills ingest with SIGKILL at several points and checks
+// that re-running gives exactly the counts of an uninterrupted run.
+func TestKill9Resume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow")
+	}
+	src := t.TempDir()
+	for f := 0; f < 24; f++ {
+		var b strings.Builder
+		for i := 0; i < 250; i++ {
+			fmt.Fprintf(&b, "From x Mon Jan  1 00:00:00 2010\nFrom: P%d <p%d@harbor.example>\nTo: desk@ledger.example\n", i%23, i%23)
+			fmt.Fprintf(&b, "Date: Tue, %d Mar 2011 09:%02d:00 +0100\nSubject: manifest %d/%d\nMessage-ID: <k%d.%d@harbor.example>\n", 1+i%28, i%60, f, i, f, i)
+			if i%4 == 1 {
+				fmt.Fprintf(&b, "References: <k%d.%d@harbor.example>\n", f, i-1)
+			}
+			fmt.Fprintf(&b, "\nContainer %d, manifest line %d, vessel %d.\n%s\n\n", i, f, i*13, strings.Repeat("cargo ", 40))
+		}
+		if err := os.WriteFile(filepath.Join(src, fmt.Sprintf("c%02d.mbox", f)), []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stats := func(cs string) map[string]any {
+		r := run(t, "stats", "--case", cs, "--json")
+		var st map[string]any
+		decode(t, r.stdout, &st)
+		delete(st, "runs")
+		return st
+	}
+	clean := filepath.Join(t.TempDir(), "clean")
+	if r := run(t, "ingest", "--init", "-q", "--case", clean, src); r.code != 0 {
+		t.Fatalf("clean ingest: %+v", r)
+	}
+	want := stats(clean)
+	if want["messages"].(float64) != 6000 {
+		t.Fatalf("clean run stored %v messages, want 6000", want["messages"])
+	}
+	for _, delay := range []time.Duration{150 * time.Millisecond, 600 * time.Millisecond, 1500 * time.Millisecond} {
+		t.Run(delay.String(), func(t *testing.T) {
+			cs := filepath.Join(t.TempDir(), "case")
+			if r := run(t, "init", "--case", cs); r.code != 0 {
+				t.Fatal(r)
+			}
+			cmd := exec.Command(bin, "ingest", "-q", "--case", cs, src)
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(delay)
+			_ = cmd.Process.Signal(syscall.SIGKILL)
+			err := cmd.Wait()
+			if err == nil {
+				t.Logf("ingest finished within %s; kill had no effect", delay)
+			}
+			if r := run(t, "ingest", "-q", "--case", cs, src); r.code != 0 {
+				t.Fatalf("resume: %+v", r)
+			}
+			got := stats(cs)
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("after kill -9 at %s and resume:\n got  %v\n want %v", delay, got, want)
+			}
+			// A third run changes nothing.
+			run(t, "ingest", "-q", "--case", cs, src)
+			if again := stats(cs); fmt.Sprint(again) != fmt.Sprint(want) {
+				t.Errorf("third run changed counts: %v", again)
+			}
+		})
+	}
+}
