@@ -257,7 +257,7 @@ func TestKill9Resume(t *testing.T) {
 	if want["messages"].(float64) != 6000 {
 		t.Fatalf("clean run stored %v messages, want 6000", want["messages"])
 	}
-	for _, delay := range []time.Duration{150 * time.Millisecond, 600 * time.Millisecond, 1500 * time.Millisecond} {
+	for _, delay := range []time.Duration{80 * time.Millisecond, 250 * time.Millisecond, 600 * time.Millisecond} {
 		t.Run(delay.String(), func(t *testing.T) {
 			cs := filepath.Join(t.TempDir(), "case")
 			if r := run(t, "init", "--case", cs); r.code != 0 {

@@ -1,20 +1,17 @@
 package source
 
 import (
-	"archive/tar"
 	"archive/zip"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
-	"time"
+
+	"github.com/casefile/casefile/internal/testutil"
 )
 
 // collect walks root and returns all events, checking the invariants that
@@ -178,57 +175,5 @@ func makeZip(t *testing.T, entries []zipEntry) []byte {
 	return buf.Bytes()
 }
 
-// enronPST returns the path of the Enron sample PST shipped in the npm
-// package pst-extractor@1.12.0 ($CASEFILE_TEST_PST overrides), or skips.
-func enronPST(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("CASEFILE_TEST_PST"); p != "" {
-		return p
-	}
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		t.Skip("npm not available and CASEFILE_TEST_PST not set")
-	}
-	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, npm, "pack", "pst-extractor@1.12.0", "--silent")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Skipf("npm pack pst-extractor@1.12.0 failed (offline?): %v: %s", err, out)
-	}
-	tgz := filepath.Join(dir, "pst-extractor-1.12.0.tgz")
-	f, err := os.Open(tgz)
-	if err != nil {
-		t.Skipf("npm pack produced no tarball: %v", err)
-	}
-	defer f.Close()
-	gz, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := tar.NewReader(gz)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.HasSuffix(h.Name, "/enron.pst") {
-			p := filepath.Join(dir, "enron.pst")
-			out, err := os.Create(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := io.Copy(out, tr); err != nil {
-				t.Fatal(err)
-			}
-			out.Close()
-			return p
-		}
-	}
-	t.Skip("enron.pst not found in pst-extractor tarball")
-	return ""
-}
+// enronPST returns the real Enron PST (see testutil.EnronPST).
+func enronPST(t *testing.T) string { return testutil.EnronPST(t) }

@@ -213,11 +213,11 @@ func (r *report) Markdown() string {
 	for _, t := range r.Tools {
 		w(" p50 %s |", t.Name)
 	}
-	w("\n|---:|---|---|---:|")
+	w(" p99 casefile |\n|---:|---|---|---:|")
 	for range r.Tools {
 		w("---:|")
 	}
-	w("\n")
+	w("---:|\n")
 	for k, q := range r.Queries {
 		var counts []string
 		for _, t := range r.Tools {
@@ -235,7 +235,11 @@ func (r *report) Markdown() string {
 				w(" – |")
 			}
 		}
-		w("\n")
+		if cf := r.tool("casefile"); cf != nil && k < len(cf.Timings) {
+			w(" %s |\n", fmtDur(percentile(cf.Timings[k].Durations, 99)))
+		} else {
+			w(" – |\n")
+		}
 	}
 	w("\n#### Query translations\n\n| # | casefile | notmuch | mu |\n|---:|---|---|---|\n")
 	for k, q := range r.Queries {
