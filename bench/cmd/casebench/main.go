@@ -160,7 +160,13 @@ func machine() string {
 			mem = fmt.Sprintf(", %.0f GiB RAM", float64(kb)/(1<<20))
 		}
 	}
-	return fmt.Sprintf("%s, %d cores%s, %s/%s, %s", cpu, runtime.NumCPU(), mem, runtime.GOOS, runtime.GOARCH, runtime.Version())
+	load := ""
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(b)); len(f) > 0 {
+			load = ", load average " + f[0] + " at start"
+		}
+	}
+	return fmt.Sprintf("%s, %d cores%s, %s/%s, %s%s", cpu, runtime.NumCPU(), mem, runtime.GOOS, runtime.GOARCH, runtime.Version(), load)
 }
 
 func benchmark(ctx context.Context, c config, stdout, logw io.Writer) error {
@@ -246,8 +252,8 @@ func benchmark(ctx context.Context, c config, stdout, logw io.Writer) error {
 			continue
 		}
 		tr.Ingest = &res
-		logf(logw, "%s: %s, %.0f msg/s, peak RSS %s, index %s, %d messages indexed %s",
-			t.Name(), fmtDur(res.Wall), tr.rate(c.n), fmtBytes(res.MaxRSS), fmtBytes(res.IndexBytes), res.Indexed, res.Note)
+		logf(logw, "%s: %s (CPU %s), %.0f msg/s, peak RSS %s, index %s, %d messages indexed %s",
+			t.Name(), fmtDur(res.Wall), fmtDur(res.CPU), tr.rate(c.n), fmtBytes(res.MaxRSS), fmtBytes(res.IndexBytes), res.Indexed, res.Note)
 	}
 	for k, t := range tools {
 		tr := rep.Tools[k]

@@ -19,7 +19,8 @@ import (
 // runResult is what one measured child process did.
 type runResult struct {
 	Wall     time.Duration
-	MaxRSS   int64 // bytes, from wait4 rusage
+	MaxRSS   int64         // bytes, from wait4 rusage
+	CPU      time.Duration // user + system time of the child
 	ExitCode int
 	Stdout   []byte
 	Stderr   string // last 4 KiB
@@ -62,6 +63,7 @@ func run(ctx context.Context, env []string, keepStdout bool, name string, args .
 		res.ExitCode = cmd.ProcessState.ExitCode()
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			res.MaxRSS = ru.Maxrss * 1024 // Linux reports KiB
+			res.CPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 		}
 	}
 	var exitErr *exec.ExitError

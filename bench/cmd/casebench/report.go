@@ -154,6 +154,7 @@ func (r *report) Markdown() string {
 	}
 	w("\n")
 	row("wall time", func(t *toolReport) string { return fmtDur(t.Ingest.Wall) })
+	row("CPU time (user + sys)", func(t *toolReport) string { return fmtDur(t.Ingest.CPU) })
 	row("messages/s", func(t *toolReport) string { return fmt.Sprintf("%.0f", t.rate(r.N)) })
 	row("messages indexed", func(t *toolReport) string { return fmt.Sprint(t.Ingest.Indexed) })
 	row("peak RSS", func(t *toolReport) string { return fmtBytes(t.Ingest.MaxRSS) })
@@ -294,8 +295,8 @@ func (r *report) targets() [][3]string {
 			on := netOf(percentile(o.all(), 50), o.Startup)
 			cp := percentile(cf.all(), 50)
 			if cp > 0 {
-				rows = append(rows, [3]string{"(info) p50 speed-up vs " + name + " minus start-up",
-					fmt.Sprintf("%.1f× (%s vs %s)", float64(on)/float64(cp), fmtDur(cp), fmtDur(on)), "–"})
+				rows = append(rows, [3]string{"(info) " + name + " p50 minus start-up ÷ casefile p50 (> 1: casefile faster)",
+					fmt.Sprintf("%.2f (%s vs %s)", float64(on)/float64(cp), fmtDur(on), fmtDur(cp)), "–"})
 			}
 		}
 	}

@@ -15,10 +15,11 @@ import (
 // ingestResult describes one tool's full ingest of the corpus.
 type ingestResult struct {
 	Wall           time.Duration
-	MaxRSS         int64 // bytes, the largest of the measured processes
-	Indexed        int   // messages the tool says it holds
-	IndexBytes     int64 // on-disk size of the database (casefile: case minus originals/)
-	OriginalsBytes int64 // casefile only: the preserved copies of the input
+	MaxRSS         int64         // bytes, the largest of the measured processes
+	CPU            time.Duration // user + system time of the measured processes
+	Indexed        int           // messages the tool says it holds
+	IndexBytes     int64         // on-disk size of the database (casefile: case minus originals/)
+	OriginalsBytes int64         // casefile only: the preserved copies of the input
 	Note           string
 }
 
@@ -149,7 +150,7 @@ func (t *casefileTool) Ingest(ctx context.Context, maildir string) (ingestResult
 	default:
 		return res, describeFailure("casefile ingest", rg)
 	}
-	res.Wall = ri.Wall + rg.Wall
+	res.Wall, res.CPU = ri.Wall+rg.Wall, ri.CPU+rg.CPU
 	res.MaxRSS = max(ri.MaxRSS, rg.MaxRSS)
 	rs, err := run(ctx, nil, true, t.bin, "stats", "--case", cd, "--json")
 	if err != nil {
@@ -299,7 +300,7 @@ primary_email=bench@bench.example
 	if r.ExitCode != 0 {
 		return res, describeFailure("notmuch new", r)
 	}
-	res.Wall, res.MaxRSS = r.Wall, r.MaxRSS
+	res.Wall, res.MaxRSS, res.CPU = r.Wall, r.MaxRSS, r.CPU
 	if res.Indexed, err = t.Count(ctx, "*"); err != nil {
 		return res, err
 	}
@@ -374,7 +375,7 @@ func (t *muTool) Ingest(ctx context.Context, maildir string) (ingestResult, erro
 	if rx.ExitCode != 0 {
 		return res, describeFailure("mu index", rx)
 	}
-	res.Wall, res.MaxRSS = ri.Wall+rx.Wall, max(ri.MaxRSS, rx.MaxRSS)
+	res.Wall, res.MaxRSS, res.CPU = ri.Wall+rx.Wall, max(ri.MaxRSS, rx.MaxRSS), ri.CPU+rx.CPU
 	rs, err := run(ctx, nil, true, "mu", "info", t.home(), "store")
 	if err != nil {
 		return res, err

@@ -58,7 +58,16 @@ func scanMessage(sc scanner, extra ...any) (*model.Message, int64, error) {
 }
 
 func (s *Store) sources(ctx context.Context, rowid int64) ([]model.Source, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT path, member, offset, length, sha256, file_sha256, page, page_end, bates, line_from, line_to, run_id
+	return sourcesOf(ctx, s.db, rowid)
+}
+
+// querier is a *sql.DB or *sql.Conn.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func sourcesOf(ctx context.Context, db querier, rowid int64) ([]model.Source, error) {
+	rows, err := db.QueryContext(ctx, `SELECT path, member, offset, length, sha256, file_sha256, page, page_end, bates, line_from, line_to, run_id
 		FROM sources WHERE message_rowid=? ORDER BY run_id, path, member, offset, page, line_from`, rowid)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: sources: %w", err)
@@ -173,7 +182,8 @@ func (s *Store) Each(ctx context.Context, fn func(*model.Message) error) error {
 
 // ThreadInputs implements store.Store.
 func (s *Store) ThreadInputs(ctx context.Context, fn func(store.ThreadInput) error) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT m.id, m.mid, m.in_reply_to, m.refs, t.subject, m.date_utc, m.from_addr, m.to_json, m.cc_json
+	rows, err := s.db.QueryContext(ctx, `SELECT m.id, m.mid, m.in_reply_to, m.refs, t.subject, m.date_utc, m.from_name, m.from_addr,
+		m.sender_json, m.to_json, m.cc_json, m.bcc_json
 		FROM messages m JOIN msgtext t ON t.rowid = m.rowid`)
 	if err != nil {
 		return fmt.Errorf("sqlite: thread inputs: %w", err)
@@ -181,11 +191,12 @@ func (s *Store) ThreadInputs(ctx context.Context, fn func(store.ThreadInput) err
 	defer rows.Close()
 	for rows.Next() {
 		var in store.ThreadInput
-		var refs, to, cc string
+		var refs, sender, to, cc, bcc string
 		var subj sql.NullString
 		var date sql.NullInt64
 		m := model.Message{}
-		if err := rows.Scan(&in.ID, &in.MessageID, &in.InReplyTo, &refs, &subj, &date, &m.From.Address, &to, &cc); err != nil {
+		if err := rows.Scan(&in.ID, &in.MessageID, &in.InReplyTo, &refs, &subj, &date, &m.From.Name, &m.From.Address,
+			&sender, &to, &cc, &bcc); err != nil {
 			return err
 		}
 		in.Subject = subj.String
@@ -193,8 +204,10 @@ func (s *Store) ThreadInputs(ctx context.Context, fn func(store.ThreadInput) err
 			in.Date = time.Unix(date.Int64, 0).UTC()
 		}
 		_ = json.Unmarshal([]byte(refs), &in.References)
+		_ = json.Unmarshal([]byte(sender), &m.Sender)
 		_ = json.Unmarshal([]byte(to), &m.To)
 		_ = json.Unmarshal([]byte(cc), &m.Cc)
+		_ = json.Unmarshal([]byte(bcc), &m.Bcc)
 		in.Participants = m.Participants()
 		if err := fn(in); err != nil {
 			return err
@@ -217,9 +230,37 @@ func (s *Store) SetThreads(ctx context.Context, as []store.ThreadAssignment, ph 
 		return err
 	}
 	defer st.Close()
+	assigned := make(map[string]bool, len(as))
 	for _, a := range as {
+		assigned[a.ID] = true
 		if _, err := st.ExecContext(ctx, a.ThreadID, a.ParentID, a.ID, a.ThreadID, a.ParentID); err != nil {
 			return fmt.Errorf("sqlite: set thread of %s: %w", a.ID, err)
+		}
+	}
+	// Replace means replace: messages without an assignment lose the one
+	// a previous threading pass gave them.
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM messages WHERE thread_id != '' OR parent_id != ''`)
+	if err != nil {
+		return fmt.Errorf("sqlite: set threads: %w", err)
+	}
+	var stale []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("sqlite: set threads: %w", err)
+		}
+		if !assigned[id] {
+			stale = append(stale, id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: set threads: %w", err)
+	}
+	for _, id := range stale {
+		if _, err := tx.ExecContext(ctx, `UPDATE messages SET thread_id='', parent_id='' WHERE id=?`, id); err != nil {
+			return fmt.Errorf("sqlite: clear thread of %s: %w", id, err)
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM placeholders`); err != nil {

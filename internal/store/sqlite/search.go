@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/casefile/casefile/internal/model"
 	"github.com/casefile/casefile/internal/query"
 	"github.com/casefile/casefile/internal/store"
 )
@@ -139,7 +140,10 @@ func sqlOf(n query.Node) (string, []any, error) {
 		}
 		return "", nil, fmt.Errorf("sqlite: unsupported has:%s", n.What)
 	case query.DateRange:
-		var parts []string
+		// Undated messages never match (so a negated range includes
+		// them): without the IS NOT NULL the comparison is NULL and NOT
+		// NULL is NULL, which would drop them from -date:... as well.
+		parts := []string{"m.date_utc IS NOT NULL"}
 		var args []any
 		if n.From != nil {
 			parts = append(parts, "m.date_utc >= ?")
@@ -148,9 +152,6 @@ func sqlOf(n query.Node) (string, []any, error) {
 		if n.To != nil {
 			parts = append(parts, "m.date_utc < ?")
 			args = append(args, n.To.Unix())
-		}
-		if len(parts) == 0 {
-			return "m.date_utc IS NOT NULL", nil, nil
 		}
 		return strings.Join(parts, " AND "), args, nil
 	case query.Term:
@@ -174,6 +175,8 @@ func termSQL(t query.Term) (string, []any, error) {
 	case query.FieldKind:
 		return eq("m.kind")
 	case query.FieldMID:
+		// Stored Message-IDs are normalised (domain lower-cased).
+		t.Value = model.NormalizeMessageID(t.Value)
 		return eq("m.mid")
 	case query.FieldTag:
 		s, a, err := eq("g.tag")
@@ -182,6 +185,10 @@ func termSQL(t query.Term) (string, []any, error) {
 		s, a, err := eq("s.bates")
 		return "EXISTS (SELECT 1 FROM sources s WHERE s.message_rowid = m.rowid AND " + s + ")", a, err
 	case query.FieldSource:
+		if t.Prefix { // source:mail/jon* — a plain string prefix
+			return `EXISTS (SELECT 1 FROM sources s WHERE s.message_rowid = m.rowid AND s.path LIKE ? ESCAPE '\')`,
+				[]any{likePrefix(t.Value)}, nil
+		}
 		v := strings.TrimSuffix(t.Value, "/")
 		return `EXISTS (SELECT 1 FROM sources s WHERE s.message_rowid = m.rowid AND (s.path = ? OR s.path LIKE ? ESCAPE '\'))`,
 			[]any{v, likePrefix(v + "/")}, nil
@@ -307,7 +314,15 @@ func (s *Store) Search(ctx context.Context, q query.Node, opts store.SearchOptio
 		args = append(args, p.args...)
 	}
 	args = append(args, limit, opts.Offset)
-	rows, err := s.db.QueryContext(ctx, sqlq, args...)
+	// The hits' sources are looked up on the connection that holds the
+	// cursor: taking a second pooled connection per search would let
+	// enough concurrent searches starve the pool and block forever.
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite: search %s: %w", q, err)
+	}
+	defer conn.Close()
+	rows, err := conn.QueryContext(ctx, sqlq, args...)
 	if err != nil {
 		return fmt.Errorf("sqlite: search %s: %w", q, err)
 	}
@@ -319,7 +334,7 @@ func (s *Store) Search(ctx context.Context, q query.Node, opts store.SearchOptio
 	var page []row
 	flush := func() error {
 		for _, r := range page {
-			srcs, err := s.sources(ctx, r.rowid)
+			srcs, err := sourcesOf(ctx, conn, r.rowid)
 			if err != nil {
 				return err
 			}
@@ -348,8 +363,7 @@ func (s *Store) Search(ctx context.Context, q query.Node, opts store.SearchOptio
 		}
 		page = append(page, row{h, rowid})
 		if len(page) >= 256 {
-			// Drain remaining rows lazily: we must not interleave queries on
-			// one connection, but database/sql gives each query its own, so
+			// SQLite runs several statements on one connection, so
 			// flushing mid-cursor is safe.
 			if err := flush(); err != nil {
 				rows.Close()
