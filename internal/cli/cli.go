@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -77,6 +78,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		code = ExitNotFound
 	case errors.Is(err, store.ErrAmbiguous):
 		code = ExitUsage
+	case isCobraUsage(err):
+		code = ExitUsage
 	}
 	if code == ExitPartial {
 		return code // summary already printed
@@ -101,6 +104,9 @@ The case folder is taken from --case, else $CASEFILE_CASE, else
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usage("%v (see: casefile %s --help)", err, c.Name())
+	})
 	def := os.Getenv("CASEFILE_CASE")
 	if def == "" {
 		def = DefaultCase
@@ -122,3 +128,14 @@ func (e *env) open(ctx context.Context) (*casedir.Case, error) {
 
 // usage wraps an argument error with ExitUsage.
 func usage(format string, a ...any) error { return withCode(ExitUsage, fmt.Errorf(format, a...)) }
+
+// isCobraUsage recognises cobra's argument-count and command errors.
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"accepts ", "requires at least ", "requires at most ", "unknown command ", "unknown flag", "unknown shorthand flag"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
+}

@@ -61,7 +61,7 @@ run finished but some items failed; list them with 'casefile errors'.`,
 				total = addSummary(total, sum)
 				if err != nil {
 					if sum.Interrupted || errors.Is(err, context.Canceled) {
-						fmt.Fprintf(e.stderr, "casefile: ingest interrupted; run the same command again to resume\n")
+						return withCode(ExitError, fmt.Errorf("ingest interrupted after %d item(s); run the same command again to resume", sum.Items))
 					}
 					return err
 				}

@@ -165,7 +165,7 @@ func Run(ctx context.Context, c *casedir.Case, root string, opts Options) (Summa
 					return source.ErrSkipFile
 				}
 				if !opts.NoPreserve {
-					if err := c.Preserve(ev.File.AbsPath, ev.File.SHA256); err != nil {
+					if err := c.Preserve(ev.File.AbsPath, ev.File.SHA256, ev.File.Size); err != nil {
 						return err
 					}
 				}
@@ -351,9 +351,10 @@ func process(ctx context.Context, j job, opts Options, runID int64) result {
 }
 
 type fileState struct {
-	got  int
-	end  *source.Event
-	jobs int
+	got    int
+	failed int
+	end    *source.Event
+	jobs   int
 }
 
 // batcher accumulates results and commits them in batches. A file's
@@ -392,6 +393,12 @@ func (b *batcher) add(ctx context.Context, r result) (bool, error) {
 		}
 	}
 	b.batch.Problems = append(b.batch.Problems, r.problems...)
+	failedHere := 0
+	for _, p := range r.problems {
+		if p.Kind == "failed" {
+			failedHere++
+		}
+	}
 	for _, m := range r.msgs {
 		if m.Kind == model.KindPrinted {
 			b.sum.Printed++
@@ -400,20 +407,30 @@ func (b *batcher) add(ctx context.Context, r result) (bool, error) {
 	b.batch.Messages = append(b.batch.Messages, r.msgs...)
 	b.nmsgs += len(r.msgs)
 	fs := b.pending[r.file]
-	if fs == nil && (r.counted || r.fileEnd != nil) {
+	if fs == nil && (r.counted || r.fileEnd != nil || failedHere > 0) {
 		fs = &fileState{}
 		b.pending[r.file] = fs
 	}
 	if r.counted {
 		fs.got++
 	}
+	if fs != nil {
+		fs.failed += failedHere
+	}
 	if r.fileEnd != nil {
 		fs.end, fs.jobs = r.fileEnd, r.fileJobs
 	}
 	if fs != nil && fs.end != nil && fs.got == fs.jobs {
 		e := fs.end
+		// A file with failed items stays "partial" so the next run retries
+		// it (e.g. after installing a missing tool); stored copies and
+		// recorded problems are idempotent, so retrying adds no duplicates.
+		status := "done"
+		if fs.failed > 0 {
+			status = "partial"
+		}
 		b.batch.Files = append(b.batch.Files, store.FileRecord{Path: e.File.Path, SHA256: e.File.SHA256, Size: e.File.Size,
-			Format: e.File.Format, Seen: e.Seen, Emitted: e.Emitted + e.Documents, Status: "done"})
+			Format: e.File.Format, Seen: e.Seen, Emitted: e.Emitted + e.Documents, Status: status})
 		b.sum.Files++
 		delete(b.pending, r.file)
 	}

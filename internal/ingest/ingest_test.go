@@ -229,6 +229,20 @@ func TestBadInputContinues(t *testing.T) {
 	if st.Messages != 3 || st.Sources != 4 { // good (twice: once in the mbox), the truncated one, noclose
 		t.Errorf("messages = %d sources = %d, want 3 and 4 (summary %+v)", st.Messages, st.Sources, sum)
 	}
+	// A file with failures stays "partial" so a later run retries it.
+	fs, err := c.Store.Files(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fs {
+		wantStatus := "done"
+		if f.Path == "fake.pst" {
+			wantStatus = "partial"
+		}
+		if f.Status != wantStatus {
+			t.Errorf("%s: status %q, want %q", f.Path, f.Status, wantStatus)
+		}
+	}
 	probs, err := c.Store.Problems(ctx, "", 0)
 	if err != nil {
 		t.Fatal(err)

@@ -281,6 +281,9 @@ func (s *Store) SetThreads(ctx context.Context, as []store.ThreadAssignment, ph 
 
 // Thread implements store.Store. Entries are ordered by date.
 func (s *Store) Thread(ctx context.Context, threadID string) ([]store.ThreadEntry, error) {
+	if threadID == "" {
+		return nil, fmt.Errorf("%w: message has no thread yet (finish the ingest to thread it)", store.ErrNotFound)
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+msgCols+`, t.subject FROM messages m JOIN msgtext t ON t.rowid=m.rowid
 		WHERE m.thread_id=? ORDER BY m.date_utc IS NULL, m.date_utc, m.id`, threadID)
 	if err != nil {
