@@ -99,7 +99,7 @@ run finished but some items failed; list them with 'casefile errors'.`,
 	cmd.Flags().IntVar(&workers, "workers", 0, "parser workers (default: number of CPUs)")
 	cmd.Flags().BoolVar(&noPreserve, "no-preserve", false, "do not copy originals into the case (they must stay available elsewhere)")
 	cmd.Flags().BoolVar(&noPrinted, "no-printed", false, "record printed documents as skipped instead of recovering emails from them")
-	cmd.Flags().BoolVar(&noOCR, "no-ocr", false, "do not OCR image-only pages and images")
+	cmd.Flags().BoolVar(&noOCR, "no-ocr", false, "do not OCR image files (OCR of image-only PDF pages is not implemented yet)")
 	cmd.Flags().BoolVar(&createCase, "init", false, "create the case folder if it does not exist")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress output")
 	cmd.Flags().BoolVar(&e.jsonOut, "json", false, "print the run summary as JSON")

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/inbucket/html2text"
@@ -35,6 +36,14 @@ type PrintedOptions struct {
 // (OCR text files, HTML renders, PDF text layers via pdftotext, images
 // via tesseract) and recovers printed emails with internal/printed.
 func PrintedDocuments(opts PrintedOptions) DocumentHandler {
+	var warned sync.Map // tool message -> struct{}: warn once per run
+	warnMissing := func(err error) {
+		if opts.Warn != nil && errors.Is(err, ErrToolMissing) {
+			if _, dup := warned.LoadOrStore(err.Error(), struct{}{}); !dup {
+				opts.Warn(err.Error() + "; files that need it are recorded as failed and the rest continues")
+			}
+		}
+	}
 	return func(ctx context.Context, ev source.Event) ([]*model.Message, []store.Problem, error) {
 		data := ev.DocBytes
 		if data == nil {
@@ -62,6 +71,7 @@ func PrintedDocuments(opts PrintedOptions) DocumentHandler {
 		case source.FormatPDF:
 			txt, err := pdfText(ctx, data)
 			if err != nil {
+				warnMissing(err)
 				return nil, nil, fmt.Errorf("pdf %s: %w", path, err)
 			}
 			pages = printed.SplitPages(txt)
@@ -81,6 +91,7 @@ func PrintedDocuments(opts PrintedOptions) DocumentHandler {
 			}
 			txt, err := ocrImage(ctx, data)
 			if err != nil {
+				warnMissing(err)
 				return nil, nil, fmt.Errorf("image %s: %w", path, err)
 			}
 			pages = []printed.Page{{Number: 1, Text: txt}}
