@@ -106,6 +106,8 @@ type result struct {
 	counted  bool // a job result (counts towards the file's completion)
 	fileEnd  *source.Event
 	fileJobs int
+	resumed  bool // the file was completed by an earlier run and skipped
+	eof      bool // all producers are done
 }
 
 // Run ingests root (a file or a folder) into the case.
@@ -160,7 +162,7 @@ func Run(ctx context.Context, c *casedir.Case, root string, opts Options) (Summa
 					return err
 				}
 				if done {
-					results <- result{file: "resumed:" + ev.File.Path}
+					results <- result{file: ev.File.Path, resumed: true}
 					bytesDone.Add(ev.File.Size)
 					return source.ErrSkipFile
 				}
@@ -198,7 +200,7 @@ func Run(ctx context.Context, c *casedir.Case, root string, opts Options) (Summa
 		wg.Wait()
 		// The walker has closed jobs before workers finish; once both are
 		// done nothing else writes to results.
-		results <- result{file: "\x00eof"}
+		results <- result{eof: true}
 	}()
 
 	// Writer (this goroutine).
@@ -218,7 +220,7 @@ loop:
 	for {
 		select {
 		case r := <-results:
-			if r.file == "\x00eof" {
+			if r.eof {
 				break loop
 			}
 			if writeErr != nil {
@@ -372,7 +374,7 @@ type batcher struct {
 
 // add takes one result and reports whether it caused a commit.
 func (b *batcher) add(ctx context.Context, r result) (bool, error) {
-	if len(r.file) > 8 && r.file[:8] == "resumed:" {
+	if r.resumed {
 		b.sum.FilesResumed++
 		return false, nil
 	}
