@@ -193,7 +193,46 @@ type Store interface {
 	// Files lists the reconciliation record of every input file.
 	Files(ctx context.Context) ([]FileRecord, error)
 
+	// AddEdit appends one investigator edit (tag, note, identity edit)
+	// to the case's append-only edit log and applies its effect (tags
+	// become searchable with tag:). It returns the stored edit with ID
+	// and At filled. Edits are never rebuilt from sources, so they
+	// survive re-ingest.
+	AddEdit(ctx context.Context, e Edit) (Edit, error)
+	// Edits lists edits oldest first, filtered by f.
+	Edits(ctx context.Context, f EditFilter) ([]Edit, error)
+	// Tags returns a message's current tags, sorted.
+	Tags(ctx context.Context, messageID string) ([]string, error)
+
 	Close() error
+}
+
+// Edit kinds understood by every backend. Other kinds (for example the
+// people package's "person.merge") are stored and listed verbatim.
+const (
+	EditTagAdd    = "tag.add"    // Target message ID, Value tag
+	EditTagRemove = "tag.remove" // Target message ID, Value tag
+	EditNote      = "note"       // Target message ID, Value note text
+)
+
+// Edit is one audited investigator action. Data holds kind-specific
+// arguments (for example the addresses moved by a split).
+type Edit struct {
+	ID     int64             `json:"id"`
+	Kind   string            `json:"kind"`
+	Target string            `json:"target"`
+	Value  string            `json:"value,omitempty"`
+	Data   map[string]string `json:"data,omitempty"`
+	Actor  string            `json:"actor"`
+	Reason string            `json:"reason,omitempty"`
+	At     time.Time         `json:"at"`
+}
+
+// EditFilter selects edits. Empty fields match everything; KindPrefix
+// "person." selects every identity edit.
+type EditFilter struct {
+	KindPrefix string
+	Target     string
 }
 
 // Batch is one unit of writing.

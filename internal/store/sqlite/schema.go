@@ -135,4 +135,20 @@ CREATE TABLE tags(
   PRIMARY KEY(message_id, tag)
 );
 `,
+	// 2: the append-only investigator edit log (tags, notes, identity edits).
+	`
+CREATE TABLE edits(
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  target TEXT NOT NULL,
+  value TEXT NOT NULL DEFAULT '',
+  data TEXT NOT NULL DEFAULT '',
+  actor TEXT NOT NULL DEFAULT '',
+  reason TEXT NOT NULL DEFAULT '',
+  at TEXT NOT NULL
+);
+CREATE INDEX edits_target ON edits(target);
+CREATE TRIGGER edits_append_only_u BEFORE UPDATE ON edits BEGIN SELECT RAISE(ABORT, 'edits are append-only'); END;
+CREATE TRIGGER edits_append_only_d BEFORE DELETE ON edits BEGIN SELECT RAISE(ABORT, 'edits are append-only'); END;
+`,
 }

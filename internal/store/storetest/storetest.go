@@ -76,6 +76,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Files", one(testFiles)},
 		{"Runs", one(testRuns)},
 		{"Concurrent", one(testConcurrent)},
+		{"Edits", one(testEdits)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
