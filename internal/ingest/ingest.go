@@ -95,6 +95,10 @@ func (s Summary) Counters() map[string]int {
 type job struct {
 	ev   source.Event
 	file string
+	// preserve, when set, is the whole top-level file to copy into the
+	// case's originals before the job's result is reported (so a file is
+	// never marked done before its original is kept).
+	preserve []byte
 }
 
 // result is what flows to the writer: parsed messages, problems, or a
@@ -108,6 +112,7 @@ type result struct {
 	fileJobs int
 	resumed  bool // the file was completed by an earlier run and skipped
 	eof      bool // all producers are done
+	fatal    error
 }
 
 // Run ingests root (a file or a folder) into the case.
@@ -124,9 +129,24 @@ func Run(ctx context.Context, c *casedir.Case, root string, opts Options) (Summa
 	}
 	absCase, _ := filepath.Abs(c.Dir)
 	opts.Source.Exclude = append(opts.Source.Exclude, absCase)
-	total := totalBytes(root, absCase)
+	// The total size (for the ETA) is summed in the background: on a big
+	// tree that stat pass would otherwise delay the start.
+	var total atomic.Int64
+	go func() { total.Store(totalBytes(ctx, root, absCase)) }()
 
 	st := c.Store
+	// Which files earlier runs completed, read once rather than one query
+	// per file.
+	done := map[[2]string]bool{}
+	recs, err := st.Files(ctx)
+	if err != nil {
+		return Summary{}, err
+	}
+	for _, f := range recs {
+		if f.Status == "done" {
+			done[[2]string{f.Path, f.SHA256}] = true
+		}
+	}
 	runID, err := st.BeginRun(ctx, root)
 	if err != nil {
 		return Summary{}, err
@@ -145,6 +165,12 @@ func Run(ctx context.Context, c *casedir.Case, root string, opts Options) (Summa
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
+				if j.preserve != nil {
+					if err := c.PreserveBytes(j.preserve, j.ev.File.SHA256); err != nil {
+						results <- result{file: j.file, counted: true, fatal: err}
+						continue
+					}
+				}
 				results <- process(ctx, j, opts, runID)
 			}
 		}()
@@ -154,20 +180,20 @@ func Run(ctx context.Context, c *casedir.Case, root string, opts Options) (Summa
 	walkErr := make(chan error, 1)
 	go func() {
 		var fileJobs int
+		var preserve []byte // the current file, to be kept by its first job
 		err := source.Walk(ctx, root, opts.Source, func(ev source.Event) error {
 			switch ev.Type {
 			case source.EventFileStart:
-				done, err := st.FileDone(ctx, ev.File.Path, ev.File.SHA256)
-				if err != nil {
-					return err
-				}
-				if done {
+				if done[[2]string{ev.File.Path, ev.File.SHA256}] {
 					results <- result{file: ev.File.Path, resumed: true}
 					bytesDone.Add(ev.File.Size)
 					return source.ErrSkipFile
 				}
+				preserve = nil
 				if !opts.NoPreserve {
-					if err := c.Preserve(ev.File.AbsPath, ev.File.SHA256, ev.File.Size); err != nil {
+					if ev.File.Data != nil {
+						preserve = ev.File.Data // copied by a worker
+					} else if err := c.Preserve(ev.File.AbsPath, ev.File.SHA256, ev.File.Size); err != nil {
 						return err
 					}
 				}
@@ -176,13 +202,20 @@ func Run(ctx context.Context, c *casedir.Case, root string, opts Options) (Summa
 				fileJobs++
 				items.Add(1)
 				select {
-				case jobs <- job{ev: ev, file: ev.File.Path}:
+				case jobs <- job{ev: ev, file: ev.File.Path, preserve: preserve}:
+					preserve = nil
 				case <-ctx.Done():
 					return ctx.Err()
 				}
 			case source.EventSkipped, source.EventFailed:
 				results <- result{file: ev.File.Path, problems: []store.Problem{problemOf(ev, runID)}}
 			case source.EventFileEnd:
+				if preserve != nil { // a file without parsable items
+					if err := c.PreserveBytes(preserve, ev.File.SHA256); err != nil {
+						return err
+					}
+					preserve = nil
+				}
 				e := ev
 				var ws []store.Problem
 				for _, w := range ev.Warnings {
@@ -211,7 +244,7 @@ func Run(ctx context.Context, c *casedir.Case, root string, opts Options) (Summa
 		if opts.Progress == nil {
 			return
 		}
-		opts.Progress(Progress{BytesDone: bytesDone.Load(), BytesTotal: total, Files: sum.Files, Items: int(items.Load()),
+		opts.Progress(Progress{BytesDone: bytesDone.Load(), BytesTotal: total.Load(), Files: sum.Files, Items: int(items.Load()),
 			New: sum.New, Duplicates: sum.Duplicates + sum.Known, Failed: sum.Failed, Skipped: sum.Skipped,
 			Elapsed: time.Since(start), Done: done})
 	}
@@ -225,6 +258,10 @@ loop:
 			}
 			if writeErr != nil {
 				continue // drain so producers finish
+			}
+			if r.fatal != nil {
+				writeErr = r.fatal
+				continue
 			}
 			flushed, err := w.add(ctx, r)
 			if err != nil {
@@ -501,9 +538,12 @@ func Rethread(ctx context.Context, st store.Store) (ThreadStats, error) {
 }
 
 // totalBytes sums regular file sizes under root for progress/ETA.
-func totalBytes(root, exclude string) int64 {
+func totalBytes(ctx context.Context, root, exclude string) int64 {
 	var n int64
 	_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		if err != nil {
 			return nil
 		}

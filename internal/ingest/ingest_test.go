@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -89,6 +90,9 @@ func TestExampleCase(t *testing.T) {
 		}
 		if fi.Mode().Perm()&0o222 != 0 {
 			t.Errorf("original of %s is writable: %v", f.Path, fi.Mode())
+		}
+		if b, err := os.ReadFile(c.OriginalPath(f.SHA256)); err != nil || fmt.Sprintf("%x", sha256.Sum256(b)) != f.SHA256 {
+			t.Errorf("original of %s does not hash to %s (%v)", f.Path, f.SHA256, err)
 		}
 	}
 	// Searches a reporter would run.

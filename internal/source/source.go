@@ -21,6 +21,7 @@
 package source
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -95,6 +96,9 @@ type FileInfo struct {
 	SHA256 string
 	// Format is the detected format (see the Format* constants).
 	Format string
+	// Data is the whole file when the walker read it into memory (files
+	// up to SmallFileLimit bytes), nil otherwise. It is shared: read only.
+	Data []byte
 }
 
 // Event is one thing the walker reports.
@@ -233,7 +237,7 @@ func walk(ctx context.Context, root string, opts Options, memLimit int64, emit f
 	if !st.Mode().IsRegular() {
 		return w.skipEntry(abs, filepath.Base(abs), "not a regular file ("+modeName(st.Mode())+")")
 	}
-	return w.processFile(abs, filepath.Base(abs), "")
+	return w.processFile(abs, filepath.Base(abs), "", nil)
 }
 
 type fileID struct{ dev, ino uint64 }
@@ -275,10 +279,13 @@ func (w *walker) walkDir(abs, rel string) error {
 		}
 	}
 	maildir := isMaildir(entries)
-	for _, d := range entries {
+	ra := startReadahead(abs, entries)
+	defer ra.close()
+	for i, d := range entries {
 		if err := w.ctx.Err(); err != nil {
 			return err
 		}
+		pre := ra.get(i)
 		name := d.Name()
 		cabs, crel := filepath.Join(abs, name), joinRel(rel, name)
 		if maildir {
@@ -300,7 +307,7 @@ func (w *walker) walkDir(abs, rel string) error {
 				continue
 			}
 		}
-		if err := w.entry(cabs, crel, d, ""); err != nil {
+		if err := w.entry(cabs, crel, d, "", pre); err != nil {
 			return err
 		}
 	}
@@ -309,7 +316,8 @@ func (w *walker) walkDir(abs, rel string) error {
 
 // entry handles one directory entry; forced is the format to use for a
 // regular file ("maildir" inside cur/ and new/, "" to detect).
-func (w *walker) entry(abs, rel string, d fs.DirEntry, forced string) error {
+// pre is the file's read-ahead result, if any.
+func (w *walker) entry(abs, rel string, d fs.DirEntry, forced string, pre *prefetched) error {
 	typ := d.Type()
 	if typ&fs.ModeSymlink != 0 {
 		if !w.opts.FollowSymlinks {
@@ -328,7 +336,7 @@ func (w *walker) entry(abs, rel string, d fs.DirEntry, forced string) error {
 		if !st.Mode().IsRegular() {
 			return w.skipEntry(abs, rel, "not a regular file ("+modeName(st.Mode())+")")
 		}
-		return w.processFile(abs, rel, forced)
+		return w.processFile(abs, rel, forced, nil)
 	}
 	if d.IsDir() {
 		if why, ok := skippedDirs[d.Name()]; ok {
@@ -345,7 +353,7 @@ func (w *walker) entry(abs, rel string, d fs.DirEntry, forced string) error {
 	if !typ.IsRegular() {
 		return w.skipEntry(abs, rel, "not a regular file ("+modeName(typ)+")")
 	}
-	return w.processFile(abs, rel, forced)
+	return w.processFile(abs, rel, forced, pre)
 }
 
 func modeName(m fs.FileMode) string {
@@ -425,15 +433,18 @@ func (w *walker) walkMaildirSub(abs, rel string) error {
 			return err
 		}
 	}
-	for _, d := range entries {
+	ra := startReadahead(abs, entries)
+	defer ra.close()
+	for i, d := range entries {
 		if err := w.ctx.Err(); err != nil {
 			return err
 		}
+		pre := ra.get(i)
 		forced := FormatMaildir
 		if d.IsDir() {
 			forced = ""
 		}
-		if err := w.entry(filepath.Join(abs, d.Name()), joinRel(rel, d.Name()), d, forced); err != nil {
+		if err := w.entry(filepath.Join(abs, d.Name()), joinRel(rel, d.Name()), d, forced, pre); err != nil {
 			return err
 		}
 	}
@@ -473,7 +484,11 @@ func (w *walker) send(st *fileState, ev Event) error {
 }
 
 // processFile hashes, announces, dispatches and closes one regular file.
-func (w *walker) processFile(abs, rel, forced string) error {
+// pre, when not nil, holds the file already read by the read-ahead.
+func (w *walker) processFile(abs, rel, forced string, pre *prefetched) error {
+	if pre != nil && !pre.tooBig {
+		return w.processSmall(abs, rel, forced, pre)
+	}
 	f, err := os.Open(abs)
 	if err != nil {
 		return w.failEntry(abs, rel, "cannot open file", err)
@@ -492,6 +507,21 @@ func (w *walker) processFile(abs, rel, forced string) error {
 	if err != nil {
 		return w.failEntry(abs, rel, fmt.Sprintf("cannot read file at offset %d", size), err)
 	}
+	return w.runFile(abs, rel, forced, f, head, size, hex.EncodeToString(h.Sum(nil)), nil)
+}
+
+// processSmall is processFile for a file the read-ahead holds in memory.
+func (w *walker) processSmall(abs, rel, forced string, pre *prefetched) error {
+	if pre.err != nil {
+		return w.failEntry(abs, rel, pre.what, pre.err)
+	}
+	head := pre.data[:min(len(pre.data), HeadSize)]
+	return w.runFile(abs, rel, forced, bytes.NewReader(pre.data), head, int64(len(pre.data)), pre.sha, pre.data)
+}
+
+// runFile announces, dispatches and closes one hashed regular file; data
+// is its content when held in memory.
+func (w *walker) runFile(abs, rel, forced string, r io.ReaderAt, head []byte, size int64, sha string, data []byte) error {
 	format, what := detect(head, filepath.Base(abs))
 	if forced != "" {
 		format, what = forced, "Maildir message"
@@ -500,8 +530,9 @@ func (w *walker) processFile(abs, rel, forced string) error {
 		Path:    rel,
 		AbsPath: abs,
 		Size:    size,
-		SHA256:  hex.EncodeToString(h.Sum(nil)),
+		SHA256:  sha,
 		Format:  format,
+		Data:    data,
 	}}
 	if err := w.emitFn(Event{Type: EventFileStart, File: st.info, Format: format,
 		Source: model.Source{Path: rel, Length: size, SHA256: st.info.SHA256, FileSHA256: st.info.SHA256}}); err != nil {
@@ -511,7 +542,8 @@ func (w *walker) processFile(abs, rel, forced string) error {
 		return err
 	}
 	b := &blob{
-		r:      f,
+		r:      r,
+		data:   data,
 		size:   size,
 		head:   head,
 		name:   filepath.Base(abs),
@@ -540,6 +572,7 @@ func (w *walker) processFile(abs, rel, forced string) error {
 // blob is a file or a container member being dispatched.
 type blob struct {
 	r    io.ReaderAt
+	data []byte // the whole blob when held in memory (read-only), else nil
 	size int64
 	head []byte
 	name string // base name, for detection tie-breaks
@@ -624,6 +657,9 @@ func (w *walker) tooLarge(st *fileState, b *blob, what string) error {
 }
 
 func (w *walker) readAll(b *blob) ([]byte, error) {
+	if b.data != nil && int64(len(b.data)) == b.size {
+		return b.data, nil
+	}
 	buf := make([]byte, b.size)
 	n, err := b.r.ReadAt(buf, 0)
 	if int64(n) == b.size {
