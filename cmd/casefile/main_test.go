@@ -204,6 +204,12 @@ func TestExitCodesAndMessages(t *testing.T) {
 		{"not a case", []string{"stats", "--case", t.TempDir()}, 4, "casefile init"},
 		{"bad export format", []string{"export", "--case", cs, "--format", "xml"}, 2, "jsonl or csv"},
 		{"missing path", []string{"ingest", "--case", cs, filepath.Join(t.TempDir(), "nope")}, 1, "no such file"},
+		{"bad sort", []string{"search", "--case", cs, "--sort", "foo", "lease"}, 2, "use rank, date or -date"},
+		{"negative limit", []string{"search", "--case", cs, "--limit", "-1", "lease"}, 2, "negative"},
+		{"bad errors kind", []string{"errors", "--case", cs, "--kind", "failled"}, 2, "use failed, skipped or warning"},
+		{"no such run", []string{"errors", "--case", cs, "--run", "99"}, 4, "no ingest run 99"},
+		{"short id", []string{"show", "--case", cs, "ab"}, 2, "at least 4 hex digits"},
+		{"not hex id", []string{"show", "--case", cs, "zzzzzz"}, 2, "not a message ID"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := run(t, tc.args...)

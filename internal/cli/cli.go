@@ -139,3 +139,13 @@ func isCobraUsage(err error) bool {
 	}
 	return false
 }
+
+// resolveID expands a message ID or unique prefix, refusing (exit 2)
+// anything that is not at least 4 hex digits.
+func resolveID(ctx context.Context, st store.Store, arg string) (string, error) {
+	a := strings.ToLower(strings.TrimSpace(arg))
+	if len(a) < 4 || strings.Trim(a, "0123456789abcdef") != "" {
+		return "", usage("%q is not a message ID: give at least 4 hex digits of an ID from search or show", arg)
+	}
+	return st.ResolveID(ctx, a)
+}

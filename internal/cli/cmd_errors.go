@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"github.com/casefile/casefile/internal/store"
 
 	"github.com/spf13/cobra"
 )
@@ -15,6 +16,13 @@ func cmdErrors(e *env) *cobra.Command {
 		Short: "List items that failed (and, with --all, were skipped or warned about)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			switch kind {
+			case "failed", "skipped", "warning":
+			default:
+				if !all {
+					return usage("unknown --kind %q: use failed, skipped or warning (or --all)", kind)
+				}
+			}
 			c, err := e.open(cmd.Context())
 			if err != nil {
 				return err
@@ -22,6 +30,19 @@ func cmdErrors(e *env) *cobra.Command {
 			defer c.Close()
 			if all {
 				kind = ""
+			}
+			if run != 0 {
+				runs, err := c.Store.Runs(cmd.Context())
+				if err != nil {
+					return err
+				}
+				found := false
+				for _, r := range runs {
+					found = found || r.ID == run
+				}
+				if !found {
+					return fmt.Errorf("no ingest run %d in this case (casefile stats --json lists runs): %w", run, store.ErrNotFound)
+				}
 			}
 			ps, err := c.Store.Problems(cmd.Context(), kind, run)
 			if err != nil {

@@ -30,6 +30,14 @@ Examples:
   casefile search 'NEAR/5(transfer approved)' --sort date --json`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			switch sortBy {
+			case "", "rank", "date", "-date":
+			default:
+				return usage("unknown --sort %q: use rank, date or -date", sortBy)
+			}
+			if limit < 0 || offset < 0 {
+				return usage("--limit and --offset must not be negative")
+			}
 			q := strings.Join(args, " ")
 			e.lastQuery = q
 			node, err := query.Parse(q)

@@ -30,7 +30,7 @@ func cmdShow(e *env) *cobra.Command {
 				return err
 			}
 			defer c.Close()
-			id, err := c.Store.ResolveID(cmd.Context(), args[0])
+			id, err := resolveID(cmd.Context(), c.Store, args[0])
 			if err != nil {
 				return err
 			}

@@ -37,7 +37,7 @@ func cmdThread(e *env) *cobra.Command {
 			tid := args[0]
 			entries, err := c.Store.Thread(ctx, tid)
 			if errors.Is(err, store.ErrNotFound) {
-				id, rerr := c.Store.ResolveID(ctx, args[0])
+				id, rerr := resolveID(ctx, c.Store, args[0])
 				if rerr != nil {
 					return rerr
 				}

@@ -486,6 +486,11 @@ func (b *builder) child(data []byte, l *leaf) *model.Message {
 		b.warn(fmt.Sprintf("mime part %s: attached message could not be parsed: %v", l.id, err))
 		return nil
 	}
+	// Where the part's bytes sit in this message, when they are there
+	// verbatim (7bit/8bit/binary encoding), so its source can cite them.
+	if i := bytes.Index(b.raw, data); i > 0 && len(data) > 0 {
+		c.RawOffset = int64(i)
+	}
 	b.m.Children = append(b.m.Children, c)
 	return c
 }

@@ -182,6 +182,7 @@ type builder struct {
 	dropped  int
 	seq      int
 	m        *model.Message
+	raw      []byte // the message being built
 }
 
 func (b *builder) warn(s string) {
@@ -214,6 +215,7 @@ func (b *builder) build(raw []byte) (*model.Message, error) {
 		RawSHA256:  hex.EncodeToString(sum[:]),
 	}
 	b.m = m
+	b.raw = raw
 	for i, f := range fields {
 		m.Headers = append(m.Headers, [2]string{f.name, h.decoded[i]})
 	}

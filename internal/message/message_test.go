@@ -190,6 +190,18 @@ func TestParseFixtures(t *testing.T) {
 			eq(t, "sniffed .eml raw sha", c2.RawSHA256, sha256hex(c2Raw))
 			eq(t, ".eml attachment name", m.Attachments[1].Filename, "second.eml")
 			eq(t, "BodyText", m.BodyText, "See the forwarded messages.")
+			// The 8bit message/rfc822 part is cited by its byte range.
+			raw, err := os.ReadFile(filepath.Join("testdata", "nested-forward.eml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.RawOffset <= 0 || c.RawOffset+c.Size > int64(len(raw)) ||
+				sha256hex(raw[c.RawOffset:c.RawOffset+c.Size]) != c.RawSHA256 {
+				t.Errorf("child RawOffset %d, size %d: bytes there do not hash to the child's RawSHA256", c.RawOffset, c.Size)
+			}
+			if c2.RawOffset != 0 {
+				t.Errorf("base64 .eml child RawOffset = %d, want 0 (not verbatim)", c2.RawOffset)
+			}
 		}},
 		{"bad-date.eml", "", func(t *testing.T, m *model.Message) {
 			eq(t, "DateFlag", m.DateFlag, model.DateLocal)

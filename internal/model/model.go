@@ -146,6 +146,11 @@ type Message struct {
 	// Size their length.
 	RawSHA256 string `json:"-"`
 	Size      int64  `json:"size"`
+	// RawOffset, for a child (message/rfc822 part), is where its raw
+	// bytes start inside its parent's raw bytes; 0 when they are not
+	// there verbatim (a base64-encoded part), so no byte range can be
+	// cited for it beyond the parent's.
+	RawOffset int64 `json:"-"`
 
 	// ContentHash is the SHA-256 over the normalised content used for
 	// de-duplication (see dedup rules in internal/message).

@@ -264,6 +264,7 @@ func (w *writer) putTree(ctx context.Context, m *model.Message, container string
 				cs.Member = src.Member + suffix
 				cs.SHA256 = c.RawSHA256
 				cs.Length = c.Size
+				cs.Offset = src.Offset + c.RawOffset
 				c.Sources = append(c.Sources, cs)
 			}
 		}

@@ -19,8 +19,10 @@
 //     line), the Message-ID normalised, the sender's address lower-cased,
 //     and attachments without Text (which is only indexed);
 //   - rfc822 children without sources inherit the parent's, with Member
-//     suffixed "#rfc822-N" (1-based), SHA256 the child's RawSHA256 and
-//     Length its Size;
+//     suffixed "#rfc822-N" (1-based), SHA256 the child's RawSHA256,
+//     Length its Size, and Offset the parent's plus the child's RawOffset
+//     (0 when the child's bytes are not verbatim in the parent, so the
+//     parent's offset);
 //   - sort "date" is oldest first and "-date" newest first, undated
 //     messages last in both; the default sort is "rank" only when the
 //     query has text terms;

@@ -290,8 +290,11 @@ func testChildren(t *testing.T, st store.Store) {
 			From: priya, To: []model.Address{jonas}, DateRaw: "", DateFlag: model.DateMissing, Confidence: 1, Children: children}
 	}
 	grand := mk("grandchild")
+	grand.RawOffset = 50 // found verbatim 50 bytes into child-one
 	c1 := mk("child-one", grand)
-	c2 := mk("child-two")
+	c1.RawOffset = 300
+	c2 := mk("child-two") // RawOffset 0: not verbatim (e.g. base64), so the parent's offset
+
 	parent := mk("parent", c1, c2)
 	parent.Sources = []model.Source{
 		{Path: "archive.zip", Member: "exports/fwd.eml", Offset: 0, Length: 5000, SHA256: "raw-parent", FileSHA256: "file-zip"},
@@ -301,19 +304,19 @@ func testChildren(t *testing.T, st store.Store) {
 	if got, want := write(t, st, run, store.Batch{Messages: []*model.Message{parent}}), (store.PutResult{New: 4}); got != want {
 		t.Errorf("PutResult = %+v, want %+v", got, want)
 	}
-	inherit := func(name, suffix string) []model.Source {
+	inherit := func(name, suffix string, off int64) []model.Source {
 		return []model.Source{
-			{Path: "archive.zip", Member: "exports/fwd.eml" + suffix, Offset: 0, Length: int64(100 * len(name)), SHA256: "raw-" + name, FileSHA256: "file-zip", RunID: run},
-			{Path: "mail/priya.mbox", Member: suffix, Offset: 1200, Length: int64(100 * len(name)), SHA256: "raw-" + name, FileSHA256: "file-priya", RunID: run},
+			{Path: "archive.zip", Member: "exports/fwd.eml" + suffix, Offset: off, Length: int64(100 * len(name)), SHA256: "raw-" + name, FileSHA256: "file-zip", RunID: run},
+			{Path: "mail/priya.mbox", Member: suffix, Offset: 1200 + off, Length: int64(100 * len(name)), SHA256: "raw-" + name, FileSHA256: "file-priya", RunID: run},
 		}
 	}
 	tests := []struct {
 		name, container string
 		sources         []model.Source
 	}{
-		{"child-one", "parent", inherit("child-one", "#rfc822-1")},
-		{"child-two", "parent", inherit("child-two", "#rfc822-2")},
-		{"grandchild", "child-one", inherit("grandchild", "#rfc822-1#rfc822-1")},
+		{"child-one", "parent", inherit("child-one", "#rfc822-1", 300)},
+		{"child-two", "parent", inherit("child-two", "#rfc822-2", 0)},
+		{"grandchild", "child-one", inherit("grandchild", "#rfc822-1#rfc822-1", 350)},
 	}
 	for _, tc := range tests {
 		m, err := st.Get(ctx, ids[tc.name])
@@ -346,7 +349,11 @@ func testChildren(t *testing.T, st store.Store) {
 		t.Errorf("source:archive.zip = %v, want %v", got, want)
 	}
 	// Writing the same tree again changes nothing.
-	again := mk("parent", mk("child-one", mk("grandchild")), mk("child-two"))
+	g2 := mk("grandchild")
+	g2.RawOffset = 50
+	c12 := mk("child-one", g2)
+	c12.RawOffset = 300
+	again := mk("parent", c12, mk("child-two"))
 	again.Sources = slices.Clone(parent.Sources)
 	if got, want := write(t, st, run, store.Batch{Messages: []*model.Message{again}}), (store.PutResult{Known: 4}); got != want {
 		t.Errorf("rewrite: PutResult = %+v, want %+v", got, want)

@@ -1,0 +1,203 @@
+package postgres
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// The full-text index is built in Go, not by PostgreSQL's text search
+// parser, so that a case answers exactly as it does in the SQLite backend
+// (FTS5, tokenizer "unicode61 remove_diacritics 2"): a word is a run of
+// letters, digits, private-use characters and combining marks; everything
+// else separates words, so "jonas.reyes@harbor.example" is the four words
+// jonas reyes harbor example; words are case-folded and lose their
+// diacritics (Müller → muller); there is no stemming and there are no stop
+// words. PostgreSQL's own parser would keep e-mail addresses and host
+// names as single tokens and the 'english' configuration would stem
+// "budgeted" to "budget", both of which change which messages match.
+
+// token is one word of a text: its folded form and its byte span.
+type token struct {
+	word       string
+	start, end int
+}
+
+// isWordRune reports whether r belongs to a word: unicode61's default
+// token characters (L*, N*, Co) and the combining marks that Latin
+// letters decompose into, which folding then drops.
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Co, r) || latinMarks[r]
+}
+
+// latinMarks are the combining marks found in the canonical
+// decompositions of Latin letters (acute, diaeresis, cedilla...): the
+// diacritics unicode61 removes. Other marks separate words, as in FTS5.
+var latinMarks = func() map[rune]bool {
+	marks := map[rune]bool{}
+	for _, rt := range unicode.Latin.R16 {
+		for r := rune(rt.Lo); r <= rune(rt.Hi); r += rune(rt.Stride) {
+			for _, c := range norm.NFD.String(string(r)) {
+				if unicode.Is(unicode.Mn, c) {
+					marks[c] = true
+				}
+			}
+		}
+	}
+	return marks
+}()
+
+// keepMarks are Latin letters whose decomposition stacks a mark on a
+// letter that is itself accented or not ASCII (ǡ, ǣ, ǯ, ǽ, ǿ): FTS5's
+// diacritic table keeps them whole.
+var keepMarks = map[rune]bool{'ǡ': true, 'ǣ': true, 'ǯ': true, 'ǽ': true, 'ǿ': true}
+
+// foldRune appends the case-folded form of r to b, without diacritics
+// when r is a Latin letter (Müller → muller; Greek and Cyrillic letters
+// keep theirs, as in FTS5).
+func foldRune(b []byte, r rune) []byte {
+	if r < utf8.RuneSelf {
+		if 'A' <= r && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+		return append(b, byte(r))
+	}
+	if latinMarks[r] {
+		return b
+	}
+	// Upper then lower case is simple case folding for what matters here
+	// (final sigma → σ, µ → μ, ſ → s, Kelvin sign → k); FTS5 leaves the
+	// dotless ı alone.
+	if r != 'ı' {
+		r = unicode.ToLower(unicode.ToUpper(r))
+	}
+	if !unicode.Is(unicode.Latin, r) || keepMarks[r] {
+		return utf8.AppendRune(b, r)
+	}
+	for _, c := range norm.NFD.String(string(r)) {
+		if !unicode.Is(unicode.Mn, c) {
+			b = utf8.AppendRune(b, c)
+		}
+	}
+	return b
+}
+
+// maxLexeme is PostgreSQL's limit on the bytes of one lexeme; longer
+// words are cut at a rune boundary (the same way in text and queries).
+const maxLexeme = 2047
+
+// tokenize splits s into folded words with their byte spans.
+func tokenize(s string) []token {
+	var out []token
+	var buf []byte
+	start := -1
+	flush := func(end int) {
+		if start >= 0 && len(buf) > 0 {
+			w := buf
+			for len(w) > maxLexeme {
+				_, size := utf8.DecodeLastRune(w)
+				w = w[:len(w)-size]
+			}
+			out = append(out, token{word: string(w), start: start, end: end})
+		}
+		buf = buf[:0]
+		start = -1
+	}
+	for i, r := range s {
+		if isWordRune(r) {
+			if start < 0 {
+				start = i
+			}
+			buf = foldRune(buf, r)
+			continue
+		}
+		flush(i)
+	}
+	flush(len(s))
+	return out
+}
+
+// words returns the folded words of s.
+func words(s string) []string {
+	toks := tokenize(s)
+	out := make([]string, len(toks))
+	for i, t := range toks {
+		out[i] = t.word
+	}
+	return out
+}
+
+// PostgreSQL tsvector limits: positions are 1..16383 (larger ones are
+// clamped), a lexeme keeps at most 256 positions, and a whole vector
+// takes at most 1 MiB. vectorBudget stays below that for all the text
+// columns of one message together, since their concatenation is indexed.
+const (
+	maxPos       = 16383
+	maxPositions = 256
+	vectorBudget = 1_000_000
+)
+
+// budget is what is left of vectorBudget for a message's vectors.
+type budget struct{ left int }
+
+// vector renders the words of s as a tsvector literal, one position per
+// word (1-based), spending from b. When the budget runs out the rest of
+// the text is not indexed (only texts of hundreds of thousands of
+// distinct words get there).
+func vector(s string, b *budget) string {
+	toks := tokenize(s)
+	if len(toks) == 0 {
+		return ""
+	}
+	pos := map[string][]int{}
+	var order []string
+	for i, t := range toks {
+		p := min(i+1, maxPos)
+		ps, seen := pos[t.word]
+		if !seen {
+			// A lexeme costs its bytes, its entry and its first position.
+			cost := len(t.word) + 10
+			if b.left < cost {
+				break
+			}
+			b.left -= cost
+			order = append(order, t.word)
+			pos[t.word] = []int{p}
+			continue
+		}
+		if len(ps) >= maxPositions || (len(ps) > 0 && ps[len(ps)-1] == p) {
+			continue
+		}
+		if b.left < 2 {
+			break
+		}
+		b.left -= 2
+		pos[t.word] = append(ps, p)
+	}
+	sort.Strings(order)
+	var sb strings.Builder
+	for i, w := range order {
+		if i > 0 {
+			sb.WriteByte(' ')
+		}
+		sb.WriteString(quoteLexeme(w))
+		sb.WriteByte(':')
+		for j, p := range pos[w] {
+			if j > 0 {
+				sb.WriteByte(',')
+			}
+			sb.WriteString(strconv.Itoa(p))
+		}
+	}
+	return sb.String()
+}
+
+// quoteLexeme quotes a word for a tsvector or tsquery literal.
+func quoteLexeme(w string) string {
+	r := strings.NewReplacer(`\`, `\\`, `'`, `''`)
+	return "'" + r.Replace(w) + "'"
+}
