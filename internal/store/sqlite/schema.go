@@ -151,4 +151,10 @@ CREATE INDEX edits_target ON edits(target);
 CREATE TRIGGER edits_append_only_u BEFORE UPDATE ON edits BEGIN SELECT RAISE(ABORT, 'edits are append-only'); END;
 CREATE TRIGGER edits_append_only_d BEFORE DELETE ON edits BEGIN SELECT RAISE(ABORT, 'edits are append-only'); END;
 `,
+	// 3: date-ordered listings (sort date / -date, undated last) read an
+	// index instead of sorting every match.
+	`
+CREATE INDEX messages_date_order ON messages(date_utc IS NULL, date_utc, id);
+CREATE INDEX messages_date_order_desc ON messages(date_utc IS NULL, date_utc DESC, id);
+`,
 }
