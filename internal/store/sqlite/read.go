@@ -146,38 +146,100 @@ func (s *Store) ResolveID(ctx context.Context, prefix string) (string, error) {
 	}
 }
 
-// Each implements store.Store.
+// Each implements store.Store. Messages are read a page at a time, with
+// the page's sources and attachments in one query each (not three
+// queries per message).
 func (s *Store) Each(ctx context.Context, fn func(*model.Message) error) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT m.id FROM messages m ORDER BY m.date_utc IS NULL, m.date_utc, m.id`)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+msgCols+`, m.body_html, t.subject, t.body
+		FROM messages m JOIN msgtext t ON t.rowid = m.rowid ORDER BY m.date_utc IS NULL, m.date_utc, m.id`)
 	if err != nil {
 		return fmt.Errorf("sqlite: each: %w", err)
 	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
+	defer rows.Close()
+	const pageSize = 500
+	var page []*model.Message
+	var rowids []int64
+	flush := func() error {
+		if len(page) == 0 {
+			return nil
+		}
+		if err := s.fillPage(ctx, page, rowids); err != nil {
 			return err
 		}
-		ids = append(ids, id)
+		for _, m := range page {
+			if err := fn(m); err != nil {
+				return err
+			}
+		}
+		page, rowids = page[:0], rowids[:0]
+		return ctx.Err()
+	}
+	for rows.Next() {
+		var html, subj, body sql.NullString
+		m, rowid, err := scanMessage(rows, &html, &subj, &body)
+		if err != nil {
+			return fmt.Errorf("sqlite: each: %w", err)
+		}
+		m.BodyHTML, m.Subject, m.BodyText = html.String, subj.String, body.String
+		page, rowids = append(page, m), append(rowids, rowid)
+		if len(page) == pageSize {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: each: %w", err)
+	}
+	return flush()
+}
+
+// fillPage loads the sources and attachments of a page of messages.
+func (s *Store) fillPage(ctx context.Context, page []*model.Message, rowids []int64) error {
+	byRow := make(map[int64]*model.Message, len(page))
+	in := make([]string, len(rowids))
+	args := make([]any, len(rowids))
+	for i, r := range rowids {
+		byRow[r] = page[i]
+		page[i].Sources = []model.Source{}
+		page[i].Attachments = []model.Attachment{}
+		in[i], args[i] = "?", r
+	}
+	list := strings.Join(in, ",")
+	rows, err := s.db.QueryContext(ctx, `SELECT message_rowid, path, member, offset, length, sha256, file_sha256, page, page_end, bates, line_from, line_to, run_id
+		FROM sources WHERE message_rowid IN (`+list+`) ORDER BY message_rowid, run_id, path, member, offset, page, line_from`, args...)
+	if err != nil {
+		return fmt.Errorf("sqlite: sources: %w", err)
+	}
+	for rows.Next() {
+		var r int64
+		var src model.Source
+		if err := rows.Scan(&r, &src.Path, &src.Member, &src.Offset, &src.Length, &src.SHA256, &src.FileSHA256, &src.Page, &src.PageEnd,
+			&src.Bates, &src.LineFrom, &src.LineTo, &src.RunID); err != nil {
+			rows.Close()
+			return fmt.Errorf("sqlite: sources: %w", err)
+		}
+		byRow[r].Sources = append(byRow[r].Sources, src)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return err
+		return fmt.Errorf("sqlite: sources: %w", err)
 	}
-	for _, id := range ids {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		m, err := s.Get(ctx, id)
-		if err != nil {
-			return err
-		}
-		if err := fn(m); err != nil {
-			return err
-		}
+	rows, err = s.db.QueryContext(ctx, `SELECT message_rowid, filename, mime, size, sha256, text_error
+		FROM attachments WHERE message_rowid IN (`+list+`) ORDER BY message_rowid, idx`, args...)
+	if err != nil {
+		return fmt.Errorf("sqlite: attachments: %w", err)
 	}
-	return nil
+	defer rows.Close()
+	for rows.Next() {
+		var r int64
+		var a model.Attachment
+		if err := rows.Scan(&r, &a.Filename, &a.MIME, &a.Size, &a.SHA256, &a.TextError); err != nil {
+			return fmt.Errorf("sqlite: attachments: %w", err)
+		}
+		byRow[r].Attachments = append(byRow[r].Attachments, a)
+	}
+	return rows.Err()
 }
 
 // ThreadInputs implements store.Store.
