@@ -164,6 +164,10 @@ func TestJSONContract(t *testing.T) {
 			printed++
 			src := m["sources"].([]any)[0].(map[string]any)
 			hasKeys(t, "printed source", src, "page", "bates")
+			// A printed date without a zone carries no zone designator.
+			if d, _ := m["date"].(string); m["date_flag"] == "local" && (strings.HasSuffix(d, "Z") || len(d) != len("2006-01-02T15:04:05")) {
+				t.Errorf("local printed date %q, want wall-clock time without zone", d)
+			}
 		}
 	}
 	if printed != 2 {
@@ -171,8 +175,11 @@ func TestJSONContract(t *testing.T) {
 	}
 
 	r = run(t, "export", "--case", cs, "--format", "csv")
-	if n := strings.Count(r.stdout, "\n"); n < 12 || !strings.HasPrefix(r.stdout, "id,kind,date") {
+	if n := strings.Count(r.stdout, "\n"); n < 12 || !strings.HasPrefix(r.stdout, "id,kind,date,date_flag,date_raw") {
 		t.Errorf("export csv: %d lines, header %q", n, strings.SplitN(r.stdout, "\n", 2)[0])
+	}
+	if strings.Count(r.stdout, ",local,") != 2 {
+		t.Errorf("export csv: want the 2 printed messages flagged local:\n%s", r.stdout)
 	}
 
 	r = run(t, "stats", "--case", cs, "--json")

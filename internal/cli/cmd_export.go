@@ -19,7 +19,7 @@ func cmdExport(e *env) *cobra.Command {
 		Short: "Export messages as JSON Lines or CSV (all, or those matching --query)",
 		Long: `export writes every message (or those matching --query) to standard
 output, in date order. jsonl: one 'show --json' object per line.
-csv: one row per message with id, date, from, to, cc, subject, sources.`,
+csv: one row per message with id, kind, date, date_flag, date_raw, from, to, cc, subject, message_id, thread_id, attachments, sources.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -46,10 +46,10 @@ csv: one row per message with id, date, from, to, cc, subject, sources.`,
 				done = aw.close
 			case "csv":
 				cw := csv.NewWriter(e.stdout)
-				_ = cw.Write([]string{"id", "kind", "date", "date_raw", "from_name", "from_address", "to", "cc", "subject", "message_id", "thread_id", "attachments", "sources"})
+				_ = cw.Write([]string{"id", "kind", "date", "date_flag", "date_raw", "from_name", "from_address", "to", "cc", "subject", "message_id", "thread_id", "attachments", "sources"})
 				emit = func(m *model.Message) error {
 					date := ""
-					if d := dateString(m.DateUTC); d != nil {
+					if d := dateString(m.DateUTC, m.DateFlag); d != nil {
 						date = *d
 					}
 					var srcs, atts []string
@@ -69,7 +69,7 @@ csv: one row per message with id, date, from, to, cc, subject, sources.`,
 					for _, a := range m.Attachments {
 						atts = append(atts, a.Filename)
 					}
-					return cw.Write([]string{m.ID, m.Kind, date, m.DateRaw, m.From.Name, m.From.Address, addrs(m.To), addrs(m.Cc), m.Subject,
+					return cw.Write([]string{m.ID, m.Kind, date, m.DateFlag, m.DateRaw, m.From.Name, m.From.Address, addrs(m.To), addrs(m.Cc), m.Subject,
 						m.MessageID, m.ThreadID, strings.Join(atts, "; "), strings.Join(srcs, "; ")})
 				}
 				done = func() error { cw.Flush(); return cw.Error() }

@@ -57,7 +57,11 @@ func cmdThread(e *env) *cobra.Command {
 					Messages []threadMsgView `json:"messages"`
 				}{ThreadID: tid, Messages: []threadMsgView{}}
 				for _, en := range entries {
-					out.Messages = append(out.Messages, threadMsgView{ID: en.ID, ParentID: en.ParentID, Date: dateString(en.Date),
+					flag := ""
+					if en.Message != nil {
+						flag = en.Message.DateFlag
+					}
+					out.Messages = append(out.Messages, threadMsgView{ID: en.ID, ParentID: en.ParentID, Date: dateString(en.Date, flag),
 						From: en.From, Subject: en.Subject, Placeholder: en.Placeholder, MessageID: en.MessageID})
 				}
 				return writeJSON(e.stdout, out)

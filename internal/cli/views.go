@@ -80,11 +80,18 @@ type messageView struct {
 	Sources     []sourceView     `json:"sources"`
 }
 
-func dateString(t *time.Time) *string {
+// dateString formats a stored date for JSON and CSV: RFC 3339 in UTC, or,
+// for a printed date whose zone is unknown (flag "local"), the wall-clock
+// time with no offset, so no precision is invented.
+func dateString(t *time.Time, flag string) *string {
 	if t == nil {
 		return nil
 	}
-	s := t.UTC().Format(time.RFC3339)
+	layout := time.RFC3339
+	if flag == model.DateLocal {
+		layout = "2006-01-02T15:04:05"
+	}
+	s := t.UTC().Format(layout)
 	return &s
 }
 
@@ -105,12 +112,12 @@ func sourcesView(srcs []model.Source) []sourceView {
 }
 
 func hitOf(m *model.Message, snippet string) hitView {
-	return hitView{ID: m.ID, Kind: m.Kind, Date: dateString(m.DateUTC), DateFlag: m.DateFlag, From: m.From, To: nz(m.To), Cc: nz(m.Cc),
+	return hitView{ID: m.ID, Kind: m.Kind, Date: dateString(m.DateUTC, m.DateFlag), DateFlag: m.DateFlag, From: m.From, To: nz(m.To), Cc: nz(m.Cc),
 		Subject: m.Subject, Snippet: snippet, ThreadID: m.ThreadID, Sources: sourcesView(m.Sources)}
 }
 
 func messageOf(m *model.Message) messageView {
-	v := messageView{ID: m.ID, Kind: m.Kind, MessageID: m.MessageID, Date: dateString(m.DateUTC), DateRaw: m.DateRaw, DateOffset: m.DateOffset,
+	v := messageView{ID: m.ID, Kind: m.Kind, MessageID: m.MessageID, Date: dateString(m.DateUTC, m.DateFlag), DateRaw: m.DateRaw, DateOffset: m.DateOffset,
 		DateFlag: m.DateFlag, From: m.From, To: nz(m.To), Cc: nz(m.Cc), Bcc: nz(m.Bcc), ReplyTo: m.ReplyTo, Subject: m.Subject,
 		InReplyTo: m.InReplyTo, References: nz(m.References), ThreadID: m.ThreadID, ParentID: m.ParentID, ContainerID: m.ContainerID,
 		BodyText: m.BodyText, HasHTML: m.BodyHTML != "", Size: m.Size, Confidence: m.Confidence, Flags: nz(m.Flags),
