@@ -95,9 +95,9 @@ func cmdFiles(e *env) *cobra.Command {
 			if e.jsonOut {
 				return writeJSON(e.stdout, fs)
 			}
-			fmt.Fprintf(e.stdout, "%-8s %6s %6s %6s %6s %6s %6s  %s\n", "format", "seen", "items", "stored", "dups", "skip", "fail", "path")
+			fmt.Fprintf(e.stdout, "%-8s %6s %6s %6s %6s %6s %6s %6s  %s\n", "format", "seen", "items", "stored", "dups", "pages", "skip", "fail", "path")
 			for _, f := range fs {
-				fmt.Fprintf(e.stdout, "%-8s %6d %6d %6d %6d %6d %6d  %s\n", f.Format, f.Seen, f.Emitted, f.Stored, f.Duplicates, f.Skipped, f.Failed, f.Path)
+				fmt.Fprintf(e.stdout, "%-8s %6d %6d %6d %6d %6d %6d %6d  %s\n", f.Format, f.Seen, f.Emitted, f.Stored, f.Duplicates, f.Pages, f.Skipped, f.Failed, f.Path)
 			}
 			return nil
 		},

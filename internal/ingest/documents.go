@@ -3,6 +3,8 @@ package ingest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -46,6 +48,9 @@ func PrintedDocuments(opts PrintedOptions) DocumentHandler {
 	}
 	return func(ctx context.Context, ev source.Event) ([]*model.Message, []store.Problem, error) {
 		data := ev.DocBytes
+		if data == nil {
+			data = ev.File.Data
+		}
 		if data == nil {
 			b, err := os.ReadFile(ev.File.AbsPath)
 			if err != nil {
@@ -114,8 +119,50 @@ func PrintedDocuments(opts PrintedOptions) DocumentHandler {
 			}
 			m.ID = model.IDForKey(model.DedupKey(m))
 		}
-		return res.Messages, probs, nil
+		return append(res.Messages, pageDocuments(path, ev, pages, res.Bates)...), probs, nil
 	}
+}
+
+// pageDocuments keeps every page with text as a searchable document of
+// its own (kind page), cited by page number, line span, the page's Bates
+// stamp and the SHA-256 of its text. Identical pages (the same exhibit
+// released twice) become one document with two sources.
+func pageDocuments(path string, ev source.Event, pages []printed.Page, stamps []printed.BatesStamp) []*model.Message {
+	bates := map[int]string{}
+	for _, s := range stamps { // prefer a standalone stamp (the page's own), else the first seen
+		if _, ok := bates[s.Page]; !ok || s.Standalone {
+			bates[s.Page] = s.Text
+		}
+	}
+	var out []*model.Message
+	for _, p := range pages {
+		norm := strings.Join(strings.Fields(p.Text), " ")
+		if norm == "" {
+			continue
+		}
+		sum := sha256.Sum256([]byte(p.Text))
+		key := sha256.Sum256([]byte("page\x00" + norm))
+		subject := fmt.Sprintf("%s, page %d", filepath.Base(path), p.Number)
+		if b := bates[p.Number]; b != "" {
+			subject += " (" + b + ")"
+		}
+		m := &model.Message{
+			Kind:        model.KindPage,
+			Subject:     subject,
+			BodyText:    p.Text,
+			DateFlag:    model.DateMissing,
+			Confidence:  1,
+			Size:        int64(len(p.Text)),
+			RawSHA256:   hex.EncodeToString(sum[:]),
+			ContentHash: hex.EncodeToString(key[:]),
+			Sources: []model.Source{{Path: path, Member: ev.Source.Member, FileSHA256: ev.File.SHA256, Page: p.Number, PageEnd: p.Number,
+				Bates: bates[p.Number], LineFrom: 1, LineTo: strings.Count(p.Text, "\n") + 1, SHA256: hex.EncodeToString(sum[:]),
+				Length: int64(len(p.Text))}},
+		}
+		m.ID = model.IDForKey(model.DedupKey(m))
+		out = append(out, m)
+	}
+	return out
 }
 
 func toUTF8(b []byte) string {

@@ -71,6 +71,7 @@ type Summary struct {
 	FilesResumed  int           `json:"files_already_done"`
 	Items         int           `json:"items"`
 	New           int           `json:"new"`
+	Pages         int           `json:"pages"`
 	Duplicates    int           `json:"duplicates"`
 	Known         int           `json:"already_known"`
 	Printed       int           `json:"printed"`
@@ -87,7 +88,7 @@ type Summary struct {
 
 // Counters returns the summary as a map for the run record.
 func (s Summary) Counters() map[string]int {
-	return map[string]int{"files": s.Files, "files_already_done": s.FilesResumed, "items": s.Items, "new": s.New,
+	return map[string]int{"files": s.Files, "files_already_done": s.FilesResumed, "items": s.Items, "new": s.New, "pages": s.Pages,
 		"duplicates": s.Duplicates, "already_known": s.Known, "printed": s.Printed, "failed": s.Failed,
 		"skipped": s.Skipped, "warnings": s.Warnings}
 }
@@ -495,7 +496,8 @@ func (b *batcher) flush(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	b.sum.New += res.New
+	b.sum.New += res.New - res.Pages
+	b.sum.Pages += res.Pages
 	b.sum.Duplicates += res.Duplicates
 	b.sum.Known += res.Known
 	b.batch = store.Batch{}

@@ -70,6 +70,7 @@ func TestExampleCase(t *testing.T) {
 		"files":         {st.Files, 10},
 		"subject joins": {sum.SubjectJoins, 1},
 		"run new":       {sum.New, 11},
+		"run pages":     {sum.Pages, 1},
 		"run dups":      {sum.Duplicates, 6},
 	}
 	for k, v := range want {
@@ -101,6 +102,8 @@ func TestExampleCase(t *testing.T) {
 		`"offshore account"`:                     1,
 		`from:mara@lefko.example`:                3,
 		`kind:printed`:                           2,
+		`kind:page bates:HARBOR-COURT-000101`:    1,
+		`kind:page ostrava`:                      1,
 		`has:attachment`:                         2,
 		`filename:schedule.csv`:                  1,
 		`source:custodians/lefkowitz`:            4,

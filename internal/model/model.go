@@ -16,6 +16,12 @@ import (
 const (
 	KindNative  = "native"  // parsed from RFC 5322 bytes (mbox, Maildir, .eml, PST, zip member)
 	KindPrinted = "printed" // recovered from a printed/OCR'd page (PDF, image, OCR text)
+	// KindPage is one page of a document (PDF, image, OCR text, HTML
+	// render) kept as a searchable document of its own, whether or not
+	// emails were recovered from it. Pages are not messages: searches
+	// leave them out unless the query names kind:page, and they are not
+	// threaded or counted as messages.
+	KindPage = "page"
 )
 
 // Date quality flags (Message.DateFlag).

@@ -32,7 +32,7 @@ const (
 	FieldID       = "id"       // casefile message id
 	FieldTag      = "tag"      // user tag
 	FieldBates    = "bates"    // Bates number of a printed page
-	FieldKind     = "kind"     // "native" or "printed"
+	FieldKind     = "kind"     // "native", "printed" or "page"
 	FieldMID      = "mid"      // Message-ID header (without angle brackets)
 )
 
@@ -468,4 +468,29 @@ func Fields(n Node) []string {
 	})
 	slices.Sort(out)
 	return out
+}
+
+// NamesKind reports whether the query mentions kind: anywhere. Backends
+// leave document pages (kind page) out of a query that does not, so a
+// search finds messages unless pages are asked for.
+func NamesKind(n Node) bool {
+	switch n := n.(type) {
+	case And:
+		for _, c := range n.Children {
+			if NamesKind(c) {
+				return true
+			}
+		}
+	case Or:
+		for _, c := range n.Children {
+			if NamesKind(c) {
+				return true
+			}
+		}
+	case Not:
+		return NamesKind(n.Child)
+	case Term:
+		return n.Field == FieldKind
+	}
+	return false
 }

@@ -71,7 +71,8 @@
 //	thread: id:          thread id / casefile message id
 //	tag: bates:          user tag / Bates number
 //	mid:                 Message-ID; surrounding <...> are removed
-//	kind:                native or printed (lower-cased)
+//	kind:                native, printed or page (lower-cased); without
+//	                     kind:, pages are left out of results
 //	has:                 attachment (also attachments, attach), html,
 //	                     date, bates, redaction
 //	date: before: after: see Dates

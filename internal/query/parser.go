@@ -408,9 +408,9 @@ func leaf(field string, t token) (Node, *SyntaxError) {
 		return dateFilter(field, t)
 	case FieldKind:
 		v := strings.ToLower(strings.TrimFunc(t.val, isSep))
-		if t.prefix || (v != "native" && v != "printed") {
+		if t.prefix || (v != "native" && v != "printed" && v != "page") {
 			return nil, errAt(t.pos, fmt.Sprintf("unknown kind %q", t.val),
-				"kind is native (parsed email files) or printed (recovered from printed pages)")
+				"kind is native (parsed email files), printed (emails recovered from printed pages) or page (document pages)")
 		}
 		return Term{Field: FieldKind, Value: v}, nil
 	}

@@ -51,6 +51,10 @@ type FileRecord struct {
 	Stored  int `json:"stored"`
 	Failed  int `json:"failed"`
 	Skipped int `json:"skipped"`
+	// Pages is the number of document pages from this file kept as
+	// searchable documents (kind page); Stored and Duplicates leave
+	// them out.
+	Pages int `json:"pages"`
 	// Duplicates is the number of this file's copies whose message was
 	// already known from an earlier file or offset (computed on read).
 	Duplicates int    `json:"duplicates"`
@@ -73,6 +77,9 @@ type PutResult struct {
 	New        int // messages not seen before
 	Duplicates int // new copies (sources) of already-known messages
 	Known      int // copies already recorded (re-ingest of the same source)
+	// Pages is how many of New are document pages (kind page); the
+	// other counts include pages too.
+	Pages int
 }
 
 // Hit is one search result.
@@ -126,9 +133,12 @@ type ThreadEntry struct {
 
 // Stats summarises a case.
 type Stats struct {
-	Messages      int        `json:"messages"`
-	Native        int        `json:"native"`
-	Printed       int        `json:"printed"`
+	Messages int `json:"messages"`
+	Native   int `json:"native"`
+	Printed  int `json:"printed"`
+	// Pages counts document pages kept as searchable documents (kind
+	// page); they are not messages and no other field counts them.
+	Pages         int        `json:"pages"`
 	Sources       int        `json:"sources"`
 	Duplicates    int        `json:"duplicates"` // copies beyond the first of each message
 	DuplicatedMsg int        `json:"duplicated_messages"`

@@ -246,7 +246,7 @@ func (s *Store) fillPage(ctx context.Context, page []*model.Message, rowids []in
 func (s *Store) ThreadInputs(ctx context.Context, fn func(store.ThreadInput) error) error {
 	rows, err := s.db.QueryContext(ctx, `SELECT m.id, m.mid, m.in_reply_to, m.refs, t.subject, m.date_utc, m.from_name, m.from_addr,
 		m.sender_json, m.to_json, m.cc_json, m.bcc_json
-		FROM messages m JOIN msgtext t ON t.rowid = m.rowid`)
+		FROM messages m JOIN msgtext t ON t.rowid = m.rowid WHERE m.kind != 'page'`)
 	if err != nil {
 		return fmt.Errorf("sqlite: thread inputs: %w", err)
 	}
@@ -389,11 +389,13 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 	var st store.Stats
 	var first, last sql.NullInt64
 	err := s.db.QueryRowContext(ctx, `SELECT
-		(SELECT COUNT(*) FROM messages),
+		(SELECT COUNT(*) FROM messages WHERE kind != 'page'),
 		(SELECT COUNT(*) FROM messages WHERE kind='native'),
 		(SELECT COUNT(*) FROM messages WHERE kind='printed'),
-		(SELECT COUNT(*) FROM sources),
-		(SELECT COUNT(*) FROM (SELECT message_rowid FROM sources GROUP BY message_rowid HAVING COUNT(*)>1)),
+		(SELECT COUNT(*) FROM messages WHERE kind='page'),
+		(SELECT COUNT(*) FROM sources s JOIN messages m ON m.rowid = s.message_rowid WHERE m.kind != 'page'),
+		(SELECT COUNT(*) FROM (SELECT message_rowid FROM sources s JOIN messages m ON m.rowid = s.message_rowid WHERE m.kind != 'page'
+			GROUP BY message_rowid HAVING COUNT(*)>1)),
 		(SELECT COUNT(*) FROM messages WHERE (' '||flags||' ') LIKE '% mid_conflict %'),
 		(SELECT COUNT(DISTINCT thread_id) FROM messages WHERE thread_id != ''),
 		(SELECT COUNT(*) FROM placeholders),
@@ -402,10 +404,10 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 		(SELECT COUNT(*) FROM problems WHERE kind='failed'),
 		(SELECT COUNT(*) FROM problems WHERE kind='skipped'),
 		(SELECT COUNT(*) FROM problems WHERE kind='warning'),
-		(SELECT COUNT(*) FROM messages WHERE date_utc IS NULL),
-		(SELECT MIN(date_utc) FROM messages),
-		(SELECT MAX(date_utc) FROM messages),
-		(SELECT COUNT(*) FROM runs)`).Scan(&st.Messages, &st.Native, &st.Printed, &st.Sources, &st.DuplicatedMsg, &st.MIDConflicts,
+		(SELECT COUNT(*) FROM messages WHERE date_utc IS NULL AND kind != 'page'),
+		(SELECT MIN(date_utc) FROM messages WHERE kind != 'page'),
+		(SELECT MAX(date_utc) FROM messages WHERE kind != 'page'),
+		(SELECT COUNT(*) FROM runs)`).Scan(&st.Messages, &st.Native, &st.Printed, &st.Pages, &st.Sources, &st.DuplicatedMsg, &st.MIDConflicts,
 		&st.Threads, &st.Placeholders, &st.Attachments, &st.Files, &st.Failed, &st.Skipped, &st.Warnings, &st.UndatedMsgs, &first, &last, &st.Runs)
 	if err != nil {
 		return st, fmt.Errorf("sqlite: stats: %w", err)
@@ -446,14 +448,18 @@ func (s *Store) Problems(ctx context.Context, kind string, runID int64) ([]store
 // how many runs it took to ingest the file.
 func (s *Store) Files(ctx context.Context) ([]store.FileRecord, error) {
 	rows, err := s.db.QueryContext(ctx, `
-WITH ranked AS (
-  SELECT path, ROW_NUMBER() OVER (PARTITION BY message_rowid ORDER BY path, member, offset, page, line_from) AS n FROM sources
+WITH msrc AS (
+  SELECT s.* FROM sources s JOIN messages m ON m.rowid = s.message_rowid WHERE m.kind != 'page'
+), ranked AS (
+  SELECT path, ROW_NUMBER() OVER (PARTITION BY message_rowid ORDER BY path, member, offset, page, line_from) AS n FROM msrc
 ), dup AS (SELECT path, COUNT(*) AS c FROM ranked WHERE n > 1 GROUP BY path),
-stored AS (SELECT path, COUNT(*) AS c FROM sources GROUP BY path),
+stored AS (SELECT path, COUNT(*) AS c FROM msrc GROUP BY path),
+pages AS (SELECT s.path, COUNT(*) AS c FROM sources s JOIN messages m ON m.rowid = s.message_rowid WHERE m.kind = 'page' GROUP BY s.path),
 prob AS (SELECT path, SUM(kind='failed') AS failed, SUM(kind='skipped') AS skipped FROM problems GROUP BY path)
 SELECT f.path, f.sha256, f.size, f.format, f.run_id, f.seen, f.emitted, f.status,
-  COALESCE(st.c, 0), COALESCE(d.c, 0), COALESCE(p.failed, 0), COALESCE(p.skipped, 0)
+  COALESCE(st.c, 0), COALESCE(d.c, 0), COALESCE(p.failed, 0), COALESCE(p.skipped, 0), COALESCE(pg.c, 0)
 FROM files f LEFT JOIN stored st ON st.path=f.path LEFT JOIN dup d ON d.path=f.path LEFT JOIN prob p ON p.path=f.path
+  LEFT JOIN pages pg ON pg.path=f.path
 ORDER BY f.path`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: files: %w", err)
@@ -463,7 +469,7 @@ ORDER BY f.path`)
 	for rows.Next() {
 		var f store.FileRecord
 		if err := rows.Scan(&f.Path, &f.SHA256, &f.Size, &f.Format, &f.RunID, &f.Seen, &f.Emitted, &f.Status,
-			&f.Stored, &f.Duplicates, &f.Failed, &f.Skipped); err != nil {
+			&f.Stored, &f.Duplicates, &f.Failed, &f.Skipped, &f.Pages); err != nil {
 			return nil, err
 		}
 		out = append(out, f)

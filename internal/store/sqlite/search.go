@@ -239,6 +239,9 @@ func compile(q query.Node) (plan, error) {
 		where = append(where, "("+s+")")
 		p.args = append(p.args, a...)
 	}
+	if !query.NamesKind(q) {
+		where = append(where, "m.kind != 'page'")
+	}
 	if len(where) == 0 {
 		where = []string{"1"}
 	}

@@ -306,6 +306,9 @@ func (w *writer) put(ctx context.Context, m *model.Message, res *store.PutResult
 	switch {
 	case isNew:
 		res.New++
+		if m.Kind == model.KindPage {
+			res.Pages++
+		}
 	case added > 0:
 		res.Duplicates++
 	default:

@@ -79,6 +79,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Runs", one(testRuns)},
 		{"Concurrent", one(testConcurrent)},
 		{"Edits", one(testEdits)},
+		{"Pages", one(testPages)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
