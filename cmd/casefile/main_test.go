@@ -301,3 +301,33 @@ func TestKill9Resume(t *testing.T) {
 		})
 	}
 }
+
+// TestVerify: verify re-checks every citation of the example case, and
+// exits 1 naming the file when a preserved original was altered.
+func TestVerify(t *testing.T) {
+	cs := ingestExample(t)
+	r := run(t, "verify", "--case", cs, "--json")
+	var rep struct {
+		Counts map[string]int `json:"counts"`
+	}
+	decode(t, r.stdout, &rep)
+	if r.code != 0 || rep.Counts["ok"] != 27 || rep.Counts["mismatch"] != 0 || rep.Counts["missing"] != 0 || rep.Counts["unchecked"] != 1 {
+		t.Fatalf("verify: exit %d counts %v; want 0 and 27 ok (17 sources, 10 originals), 1 unchecked zip member", r.code, rep.Counts)
+	}
+	// Alter one preserved original.
+	var victim string
+	filepath.WalkDir(filepath.Join(cs, "originals"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && victim == "" {
+			victim = p
+		}
+		return nil
+	})
+	os.Chmod(victim, 0o644)
+	if err := os.WriteFile(victim, []byte("tampered"), 0o444); err != nil {
+		t.Fatal(err)
+	}
+	r = run(t, "verify", "--case", cs)
+	if r.code != 1 || !strings.Contains(r.stdout, "mismatch") || !strings.Contains(r.stderr, "verification failed") {
+		t.Errorf("after tampering: exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+	}
+}

@@ -113,7 +113,8 @@ The case folder is taken from --case, else $CASEFILE_CASE, else
 	}
 	root.PersistentFlags().StringVar(&e.caseDir, "case", def, "case folder (env CASEFILE_CASE)")
 	root.AddCommand(cmdInit(e), cmdIngest(e), cmdSearch(e), cmdShow(e), cmdThread(e), cmdExport(e),
-		cmdStats(e), cmdErrors(e), cmdFiles(e), cmdBenchQueries(e))
+		cmdStats(e), cmdErrors(e), cmdFiles(e), cmdBenchQueries(e), cmdServe(e))
+	root.AddCommand(cmdVerify(e))
 	return root
 }
 

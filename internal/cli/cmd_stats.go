@@ -28,6 +28,9 @@ func cmdStats(e *env) *cobra.Command {
 			w := e.stdout
 			fmt.Fprintf(w, "messages          %d (%d native, %d printed)\n", st.Messages, st.Native, st.Printed)
 			fmt.Fprintf(w, "copies (sources)  %d\n", st.Sources)
+			if st.Pages > 0 {
+				fmt.Fprintf(w, "document pages    %d (searchable with kind:page)\n", st.Pages)
+			}
 			fmt.Fprintf(w, "duplicates        %d extra copies of %d messages\n", st.Duplicates, st.DuplicatedMsg)
 			fmt.Fprintf(w, "Message-ID clash  %d messages (same Message-ID, different content; flag mid_conflict)\n", st.MIDConflicts)
 			fmt.Fprintf(w, "threads           %d (%d placeholders for messages not in the case)\n", st.Threads, st.Placeholders)

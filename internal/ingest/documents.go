@@ -65,21 +65,17 @@ func PrintedDocuments(opts PrintedOptions) DocumentHandler {
 		var pages []printed.Page
 		var probs []store.Problem
 		switch ev.Format {
-		case source.FormatText:
-			pages = printed.SplitPages(toUTF8(data))
-		case source.FormatHTML:
-			txt, err := html2text.FromString(toUTF8(data), html2text.Options{})
-			if err != nil {
-				return nil, nil, fmt.Errorf("html %s: %w", path, err)
+		case source.FormatText, source.FormatHTML:
+			var err error
+			if pages, err = ExtractPages(ctx, ev.Format, data); err != nil {
+				return nil, nil, fmt.Errorf("%s: %w", path, err)
 			}
-			pages = printed.SplitPages(txt)
 		case source.FormatPDF:
-			txt, err := pdfText(ctx, data)
-			if err != nil {
+			var err error
+			if pages, err = ExtractPages(ctx, ev.Format, data); err != nil {
 				warnMissing(err)
 				return nil, nil, fmt.Errorf("pdf %s: %w", path, err)
 			}
-			pages = printed.SplitPages(txt)
 			var empty []int
 			for _, p := range pages {
 				if strings.TrimSpace(p.Text) == "" {
@@ -140,7 +136,9 @@ func pageDocuments(path string, ev source.Event, pages []printed.Page, stamps []
 		if norm == "" {
 			continue
 		}
-		sum := sha256.Sum256([]byte(p.Text))
+		lines := printed.PageLines(p.Text)
+		text := strings.Join(lines, "\n") // what the source cites: printed.SpanText of the whole page
+		sum := sha256.Sum256([]byte(text))
 		key := sha256.Sum256([]byte("page\x00" + norm))
 		subject := fmt.Sprintf("%s, page %d", filepath.Base(path), p.Number)
 		if b := bates[p.Number]; b != "" {
@@ -156,13 +154,37 @@ func pageDocuments(path string, ev source.Event, pages []printed.Page, stamps []
 			RawSHA256:   hex.EncodeToString(sum[:]),
 			ContentHash: hex.EncodeToString(key[:]),
 			Sources: []model.Source{{Path: path, Member: ev.Source.Member, FileSHA256: ev.File.SHA256, Page: p.Number, PageEnd: p.Number,
-				Bates: bates[p.Number], LineFrom: 1, LineTo: strings.Count(p.Text, "\n") + 1, SHA256: hex.EncodeToString(sum[:]),
-				Length: int64(len(p.Text))}},
+				Bates: bates[p.Number], LineFrom: 1, LineTo: len(lines), SHA256: hex.EncodeToString(sum[:]),
+				Length: int64(len(text))}},
 		}
 		m.ID = model.IDForKey(model.DedupKey(m))
 		out = append(out, m)
 	}
 	return out
+}
+
+// ExtractPages returns the page texts of a text, HTML or PDF document
+// exactly as ingest reads them (so citations can be re-checked later):
+// text and HTML split at form feeds, PDFs through pdftotext -layout.
+// Images need OCR and are not handled here.
+func ExtractPages(ctx context.Context, format string, data []byte) ([]printed.Page, error) {
+	switch format {
+	case source.FormatText:
+		return printed.SplitPages(toUTF8(data)), nil
+	case source.FormatHTML:
+		txt, err := html2text.FromString(toUTF8(data), html2text.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("html: %w", err)
+		}
+		return printed.SplitPages(txt), nil
+	case source.FormatPDF:
+		txt, err := pdfText(ctx, data)
+		if err != nil {
+			return nil, err
+		}
+		return printed.SplitPages(txt), nil
+	}
+	return nil, fmt.Errorf("no page text for %s documents without OCR", format)
 }
 
 func toUTF8(b []byte) string {

@@ -128,13 +128,8 @@ func buildLines(doc Document, bm batesMatcher, res *Result) []line {
 		if num == 0 {
 			num = pi + 1
 		}
-		text := strings.ToValidUTF8(pg.Text, "\uFFFD")
-		text = strings.ReplaceAll(text, "\r\n", "\n")
-		text = strings.ReplaceAll(text, "\r", "\n")
 		pageStart := len(lines)
-		for i, raw := range strings.Split(text, "\n") {
-			raw = strings.TrimPrefix(raw, "\ufeff")
-			raw = strings.TrimRightFunc(raw, unicode.IsSpace)
+		for i, raw := range PageLines(pg.Text) {
 			l := line{page: num, no: i + 1, raw: raw, stamp: -1}
 			body, depth := stripQuotes(raw, -1)
 			l.depth = depth
@@ -279,4 +274,48 @@ func syntheticID(path string, page, lineNo int) string {
 func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
+}
+
+// PageLines splits a page's text into the lines that provenance cites:
+// invalid UTF-8 replaced, CR LF and CR read as line ends, a byte-order
+// mark and trailing white space removed from each line.
+func PageLines(text string) []string {
+	text = strings.ToValidUTF8(text, "\uFFFD")
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	text = strings.ReplaceAll(text, "\r", "\n")
+	lines := strings.Split(text, "\n")
+	for i, raw := range lines {
+		raw = strings.TrimPrefix(raw, "\ufeff")
+		lines[i] = strings.TrimRightFunc(raw, unicode.IsSpace)
+	}
+	return lines
+}
+
+// SpanText is the text a printed source's SHA-256 covers: the lines from
+// line lineFrom of page pageFrom to line lineTo of page pageTo (1-based,
+// as in model.Source), as PageLines gives them, joined by "\n". ok is
+// false when the span is not inside pages.
+func SpanText(pages []Page, pageFrom, lineFrom, pageTo, lineTo int) (text string, ok bool) {
+	var span []string
+	for _, pg := range pages {
+		if pg.Number < pageFrom || pg.Number > pageTo {
+			continue
+		}
+		ls := PageLines(pg.Text)
+		from, to := 1, len(ls)
+		if pg.Number == pageFrom {
+			from = lineFrom
+		}
+		if pg.Number == pageTo {
+			to = lineTo
+		}
+		if from < 1 || to > len(ls) || from > to+1 {
+			return "", false
+		}
+		span = append(span, ls[from-1:to]...)
+	}
+	if len(span) == 0 {
+		return "", false
+	}
+	return strings.Join(span, "\n"), true
 }
