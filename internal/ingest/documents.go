@@ -7,6 +7,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"image"
+	_ "image/gif"
+	_ "image/jpeg"
+	_ "image/png"
+
+	_ "golang.org/x/image/tiff"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -89,6 +95,9 @@ func PrintedDocuments(opts PrintedOptions) DocumentHandler {
 		case source.FormatImage:
 			if opts.NoOCR {
 				return nil, []store.Problem{{Kind: "skipped", Path: path, Member: ev.Source.Member, Reason: "image not OCR'd (--no-ocr)"}}, nil
+			}
+			if err := checkImageSize(data); err != nil {
+				return nil, nil, fmt.Errorf("image %s: %w", path, err)
 			}
 			txt, err := ocrImage(ctx, data)
 			if err != nil {
@@ -242,6 +251,24 @@ func ocrImage(ctx context.Context, data []byte) (string, error) {
 		return "", fmt.Errorf("tesseract failed: %v: %s", err, lastLine(stderr.String()))
 	}
 	return toUTF8(out.Bytes()), nil
+}
+
+// MaxOCRPixels bounds the images handed to OCR: a 20,000 × 20,000 scan
+// would take tesseract minutes and gigabytes for one page.
+const MaxOCRPixels = 100_000_000
+
+// checkImageSize refuses images too large to OCR, reading only the
+// header. Formats Go cannot decode (TIFF) pass unchecked.
+func checkImageSize(data []byte) error {
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil
+	}
+	if px := int64(cfg.Width) * int64(cfg.Height); px > MaxOCRPixels {
+		return fmt.Errorf("the image is %d × %d pixels (%d megapixels), more than the OCR limit of %d megapixels: downscale it (e.g. to 300 DPI) and ingest it again",
+			cfg.Width, cfg.Height, px/1_000_000, MaxOCRPixels/1_000_000)
+	}
+	return nil
 }
 
 func lastLine(s string) string {
