@@ -139,6 +139,12 @@ type Message struct {
 	Children []*Message `json:"-"`
 	// ContainerID is the ID of the message this one was attached to.
 	ContainerID string `json:"container_id,omitempty"`
+	// CopyOf, on a printed message, is the native message it is a copy
+	// of (the same email, printed): searches and counts see the email
+	// once, as the native message, whose Sources include the copy's and
+	// whose Copies list it.
+	CopyOf string   `json:"copy_of,omitempty"`
+	Copies []string `json:"copies,omitempty"`
 
 	// Warnings are non-fatal parse problems (bad base64, unknown charset,
 	// missing closing boundary...). They are stored and shown.

@@ -114,6 +114,14 @@ type ThreadAssignment struct {
 	ID, ThreadID, ParentID string
 }
 
+// CopyLink says that printed message ID is a copy of native message Of,
+// with the matcher's score and evidence.
+type CopyLink struct {
+	ID, Of   string
+	Score    float64
+	Evidence []string
+}
+
 // Placeholder is a message referenced by others but absent from the case.
 type Placeholder struct {
 	ID, MessageID, ThreadID, ParentID string
@@ -136,6 +144,9 @@ type Stats struct {
 	Messages int `json:"messages"`
 	Native   int `json:"native"`
 	Printed  int `json:"printed"`
+	// PrintedCopies counts printed messages linked as copies of native
+	// ones (not in Messages or Printed; their sources are in Sources).
+	PrintedCopies int `json:"printed_copies"`
 	// Pages counts document pages kept as searchable documents (kind
 	// page); they are not messages and no other field counts them.
 	Pages         int        `json:"pages"`
@@ -195,6 +206,12 @@ type Store interface {
 	SetThreads(ctx context.Context, as []ThreadAssignment, ph []Placeholder) error
 	// Thread returns the messages and placeholders of one thread.
 	Thread(ctx context.Context, threadID string) ([]ThreadEntry, error)
+
+	// SetCopies replaces every printed→native copy link (see
+	// model.Message.CopyOf). A linked printed message is left out of
+	// Search, Count, ThreadInputs and the message counts of Stats; Get
+	// and Each of its native message include its sources.
+	SetCopies(ctx context.Context, links []CopyLink) error
 
 	// Stats summarises the case.
 	Stats(ctx context.Context) (Stats, error)

@@ -1,11 +1,13 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,7 +18,7 @@ import (
 // msgCols are the messages columns scanned by scanMessage, prefixed "m.".
 const msgCols = `m.rowid, m.id, m.kind, m.mid, m.in_reply_to, m.refs, m.date_utc, m.date_offset, m.date_raw, m.date_flag,
 m.from_name, m.from_addr, m.sender_json, m.to_json, m.cc_json, m.bcc_json, m.reply_to_json, m.headers_json, m.warnings_json,
-m.flags, m.size, m.raw_sha256, m.content_hash, m.confidence, m.container_id, m.thread_id, m.parent_id`
+m.flags, m.size, m.raw_sha256, m.content_hash, m.confidence, m.container_id, m.thread_id, m.parent_id, m.copy_of`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -29,7 +31,7 @@ func scanMessage(sc scanner, extra ...any) (*model.Message, int64, error) {
 	)
 	dest := []any{&rowid, &m.ID, &m.Kind, &m.MessageID, &m.InReplyTo, &refs, &date, &m.DateOffset, &m.DateRaw, &m.DateFlag,
 		&m.From.Name, &m.From.Address, &sender, &to, &cc, &bcc, &replyTo, &headers, &warnings,
-		&flags, &m.Size, &m.RawSHA256, &m.ContentHash, &m.Confidence, &m.ContainerID, &m.ThreadID, &m.ParentID}
+		&flags, &m.Size, &m.RawSHA256, &m.ContentHash, &m.Confidence, &m.ContainerID, &m.ThreadID, &m.ParentID, &m.CopyOf}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return nil, 0, err
 	}
@@ -66,9 +68,13 @@ type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
+// sourcesOf returns a message's sources, with those of the printed
+// copies linked to it.
 func sourcesOf(ctx context.Context, db querier, rowid int64) ([]model.Source, error) {
 	rows, err := db.QueryContext(ctx, `SELECT path, member, offset, length, sha256, file_sha256, page, page_end, bates, line_from, line_to, run_id
-		FROM sources WHERE message_rowid=? ORDER BY run_id, path, member, offset, page, line_from`, rowid)
+		FROM sources WHERE message_rowid=?1 OR message_rowid IN
+			(SELECT c.rowid FROM messages c WHERE c.copy_of != '' AND c.copy_of = (SELECT id FROM messages WHERE rowid=?1))
+		ORDER BY run_id, path, member, offset, page, line_from`, rowid)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: sources: %w", err)
 	}
@@ -114,7 +120,15 @@ func (s *Store) Get(ctx context.Context, id string) (*model.Message, error) {
 		}
 		m.Attachments = append(m.Attachments, a)
 	}
-	return m, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	cp, err := s.copiesOf(ctx, []string{m.ID})
+	if err != nil {
+		return nil, err
+	}
+	m.Copies = cp[m.ID]
+	return m, nil
 }
 
 // ResolveID implements store.Store.
@@ -194,6 +208,31 @@ func (s *Store) Each(ctx context.Context, fn func(*model.Message) error) error {
 	return flush()
 }
 
+// copiesOf maps native message IDs to the printed copies linked to them.
+func (s *Store) copiesOf(ctx context.Context, ids []string) (map[string][]string, error) {
+	out := map[string][]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT copy_of, id FROM messages WHERE copy_of IN (?`+strings.Repeat(",?", len(ids)-1)+`) ORDER BY copy_of, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: copies: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var of, id string
+		if err := rows.Scan(&of, &id); err != nil {
+			return nil, fmt.Errorf("sqlite: copies: %w", err)
+		}
+		out[of] = append(out[of], id)
+	}
+	return out, rows.Err()
+}
+
 // fillPage loads the sources and attachments of a page of messages.
 func (s *Store) fillPage(ctx context.Context, page []*model.Message, rowids []int64) error {
 	byRow := make(map[int64]*model.Message, len(page))
@@ -225,6 +264,9 @@ func (s *Store) fillPage(ctx context.Context, page []*model.Message, rowids []in
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("sqlite: sources: %w", err)
 	}
+	if err := s.fillCopies(ctx, page); err != nil {
+		return err
+	}
 	rows, err = s.db.QueryContext(ctx, `SELECT message_rowid, filename, mime, size, sha256, text_error
 		FROM attachments WHERE message_rowid IN (`+list+`) ORDER BY message_rowid, idx`, args...)
 	if err != nil {
@@ -246,7 +288,7 @@ func (s *Store) fillPage(ctx context.Context, page []*model.Message, rowids []in
 func (s *Store) ThreadInputs(ctx context.Context, fn func(store.ThreadInput) error) error {
 	rows, err := s.db.QueryContext(ctx, `SELECT m.id, m.mid, m.in_reply_to, m.refs, t.subject, m.date_utc, m.from_name, m.from_addr,
 		m.sender_json, m.to_json, m.cc_json, m.bcc_json
-		FROM messages m JOIN msgtext t ON t.rowid = m.rowid WHERE m.kind != 'page'`)
+		FROM messages m JOIN msgtext t ON t.rowid = m.rowid WHERE m.kind != 'page' AND m.copy_of = ''`)
 	if err != nil {
 		return fmt.Errorf("sqlite: thread inputs: %w", err)
 	}
@@ -389,13 +431,15 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 	var st store.Stats
 	var first, last sql.NullInt64
 	err := s.db.QueryRowContext(ctx, `SELECT
-		(SELECT COUNT(*) FROM messages WHERE kind != 'page'),
+		(SELECT COUNT(*) FROM messages WHERE kind != 'page' AND copy_of = ''),
 		(SELECT COUNT(*) FROM messages WHERE kind='native'),
-		(SELECT COUNT(*) FROM messages WHERE kind='printed'),
+		(SELECT COUNT(*) FROM messages WHERE kind='printed' AND copy_of = ''),
+		(SELECT COUNT(*) FROM messages WHERE kind='printed' AND copy_of != ''),
 		(SELECT COUNT(*) FROM messages WHERE kind='page'),
 		(SELECT COUNT(*) FROM sources s JOIN messages m ON m.rowid = s.message_rowid WHERE m.kind != 'page'),
-		(SELECT COUNT(*) FROM (SELECT message_rowid FROM sources s JOIN messages m ON m.rowid = s.message_rowid WHERE m.kind != 'page'
-			GROUP BY message_rowid HAVING COUNT(*)>1)),
+		(SELECT COUNT(*) FROM (SELECT CASE WHEN m.copy_of = '' THEN m.id ELSE m.copy_of END AS owner
+			FROM sources s JOIN messages m ON m.rowid = s.message_rowid WHERE m.kind != 'page'
+			GROUP BY owner HAVING COUNT(*)>1)),
 		(SELECT COUNT(*) FROM messages WHERE (' '||flags||' ') LIKE '% mid_conflict %'),
 		(SELECT COUNT(DISTINCT thread_id) FROM messages WHERE thread_id != ''),
 		(SELECT COUNT(*) FROM placeholders),
@@ -404,10 +448,10 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 		(SELECT COUNT(*) FROM problems WHERE kind='failed'),
 		(SELECT COUNT(*) FROM problems WHERE kind='skipped'),
 		(SELECT COUNT(*) FROM problems WHERE kind='warning'),
-		(SELECT COUNT(*) FROM messages WHERE date_utc IS NULL AND kind != 'page'),
-		(SELECT MIN(date_utc) FROM messages WHERE kind != 'page'),
-		(SELECT MAX(date_utc) FROM messages WHERE kind != 'page'),
-		(SELECT COUNT(*) FROM runs)`).Scan(&st.Messages, &st.Native, &st.Printed, &st.Pages, &st.Sources, &st.DuplicatedMsg, &st.MIDConflicts,
+		(SELECT COUNT(*) FROM messages WHERE date_utc IS NULL AND kind != 'page' AND copy_of = ''),
+		(SELECT MIN(date_utc) FROM messages WHERE kind != 'page' AND copy_of = ''),
+		(SELECT MAX(date_utc) FROM messages WHERE kind != 'page' AND copy_of = ''),
+		(SELECT COUNT(*) FROM runs)`).Scan(&st.Messages, &st.Native, &st.Printed, &st.PrintedCopies, &st.Pages, &st.Sources, &st.DuplicatedMsg, &st.MIDConflicts,
 		&st.Threads, &st.Placeholders, &st.Attachments, &st.Files, &st.Failed, &st.Skipped, &st.Warnings, &st.UndatedMsgs, &first, &last, &st.Runs)
 	if err != nil {
 		return st, fmt.Errorf("sqlite: stats: %w", err)
@@ -475,4 +519,86 @@ ORDER BY f.path`)
 		out = append(out, f)
 	}
 	return out, rows.Err()
+}
+
+// fillCopies adds to each native message of page the IDs and sources of
+// the printed copies linked to it.
+func (s *Store) fillCopies(ctx context.Context, page []*model.Message) error {
+	byID := make(map[string]*model.Message, len(page))
+	ids := make([]string, 0, len(page))
+	for _, m := range page {
+		if m.Kind == model.KindNative {
+			byID[m.ID] = m
+			ids = append(ids, m.ID)
+		}
+	}
+	cp, err := s.copiesOf(ctx, ids)
+	if err != nil || len(cp) == 0 {
+		return err
+	}
+	var args []any
+	for of, list := range cp {
+		byID[of].Copies = list
+		args = append(args, of)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT c.copy_of, s.path, s.member, s.offset, s.length, s.sha256, s.file_sha256, s.page, s.page_end, s.bates,
+		s.line_from, s.line_to, s.run_id FROM sources s JOIN messages c ON c.rowid = s.message_rowid
+		WHERE c.copy_of IN (?`+strings.Repeat(",?", len(args)-1)+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("sqlite: sources of copies: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var of string
+		var src model.Source
+		if err := rows.Scan(&of, &src.Path, &src.Member, &src.Offset, &src.Length, &src.SHA256, &src.FileSHA256, &src.Page, &src.PageEnd,
+			&src.Bates, &src.LineFrom, &src.LineTo, &src.RunID); err != nil {
+			return fmt.Errorf("sqlite: sources of copies: %w", err)
+		}
+		byID[of].Sources = append(byID[of].Sources, src)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: sources of copies: %w", err)
+	}
+	for of := range cp {
+		slices.SortFunc(byID[of].Sources, compareSources)
+	}
+	return nil
+}
+
+// compareSources is the contract's source order: run, path, member,
+// offset, page, line.
+func compareSources(a, b model.Source) int {
+	return cmp.Or(cmp.Compare(a.RunID, b.RunID), cmp.Compare(a.Path, b.Path), cmp.Compare(a.Member, b.Member),
+		cmp.Compare(a.Offset, b.Offset), cmp.Compare(a.Page, b.Page), cmp.Compare(a.LineFrom, b.LineFrom))
+}
+
+// SetCopies implements store.Store.
+func (s *Store) SetCopies(ctx context.Context, links []store.CopyLink) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: set copies: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `UPDATE messages SET copy_of='', copy_score=0, copy_evidence='' WHERE copy_of != ''`); err != nil {
+		return fmt.Errorf("sqlite: set copies: %w", err)
+	}
+	st, err := tx.PrepareContext(ctx, `UPDATE messages SET copy_of=?, copy_score=?, copy_evidence=?
+		WHERE id=? AND kind='printed' AND EXISTS (SELECT 1 FROM messages n WHERE n.id=? AND n.kind='native')`)
+	if err != nil {
+		return fmt.Errorf("sqlite: set copies: %w", err)
+	}
+	defer st.Close()
+	for _, l := range links {
+		r, err := st.ExecContext(ctx, l.Of, l.Score, mustJSON(nonNil(l.Evidence)), l.ID, l.Of)
+		if err != nil {
+			return fmt.Errorf("sqlite: link %s to %s: %w", l.ID, l.Of, err)
+		}
+		if n, _ := r.RowsAffected(); n != 1 {
+			return fmt.Errorf("sqlite: cannot link %s as a copy of %s: it must be a printed message and %s a native one", l.ID, l.Of, l.Of)
+		}
+	}
+	return tx.Commit()
 }

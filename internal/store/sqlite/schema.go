@@ -157,4 +157,11 @@ CREATE TRIGGER edits_append_only_d BEFORE DELETE ON edits BEGIN SELECT RAISE(ABO
 CREATE INDEX messages_date_order ON messages(date_utc IS NULL, date_utc, id);
 CREATE INDEX messages_date_order_desc ON messages(date_utc IS NULL, date_utc DESC, id);
 `,
+	// 4: printed messages linked as copies of native ones.
+	`
+ALTER TABLE messages ADD COLUMN copy_of TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN copy_score REAL NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN copy_evidence TEXT NOT NULL DEFAULT '';
+CREATE INDEX messages_copy_of ON messages(copy_of) WHERE copy_of != '';
+`,
 }

@@ -249,18 +249,62 @@ func compile(q query.Node) (plan, error) {
 	return p, nil
 }
 
+// canonical maps a messages row m to the row it is found as: its own, or
+// for a printed copy, its native message's.
+const canonical = `CASE WHEN m.copy_of = '' THEN m.rowid ELSE (SELECT n.rowid FROM messages n WHERE n.id = m.copy_of) END`
+
+// from, cond and allArgs give the plan as one FROM/WHERE pair.
+func (p plan) from() string {
+	if p.match != "" {
+		return "fts JOIN messages m ON m.rowid = fts.rowid"
+	}
+	return "messages m"
+}
+
+func (p plan) cond() string {
+	if p.match != "" {
+		return "fts MATCH ? AND " + p.where
+	}
+	return p.where
+}
+
+func (p plan) allArgs() []any {
+	if p.match != "" {
+		return append([]any{p.match}, p.args...)
+	}
+	return p.args
+}
+
+// hasCopies reports whether any printed message is linked as a copy; the
+// simpler, index-friendly queries serve cases without.
+func (s *Store) hasCopies(ctx context.Context) (bool, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM messages WHERE copy_of != '')`).Scan(&n); err != nil {
+		return false, fmt.Errorf("sqlite: %w", err)
+	}
+	return n == 1, nil
+}
+
 // Count implements store.Store.
 func (s *Store) Count(ctx context.Context, q query.Node) (int, error) {
 	p, err := compile(q)
 	if err != nil {
 		return 0, err
 	}
+	copies, err := s.hasCopies(ctx)
+	if err != nil {
+		return 0, err
+	}
 	var sqlq string
 	args := p.args
-	if p.match != "" {
+	switch {
+	case copies: // a printed copy counts as its native message, once
+		sqlq = `SELECT COUNT(DISTINCT ` + canonical + `) FROM ` + p.from() + ` WHERE ` + p.cond()
+		args = p.allArgs()
+	case p.match != "":
 		sqlq = `SELECT COUNT(*) FROM fts JOIN messages m ON m.rowid = fts.rowid WHERE fts MATCH ? AND ` + p.where
 		args = append([]any{p.match}, args...)
-	} else {
+	default:
 		sqlq = `SELECT COUNT(*) FROM messages m WHERE ` + p.where
 	}
 	var n int
@@ -303,9 +347,34 @@ func (s *Store) Search(ctx context.Context, q query.Node, opts store.SearchOptio
 	if limit <= 0 {
 		limit = -1
 	}
+	copies, err := s.hasCopies(ctx)
+	if err != nil {
+		return err
+	}
 	var sqlq string
 	var args []any
-	if p.match != "" {
+	if copies {
+		// Hits on printed copies are reported as their native message,
+		// once, with the best rank and the snippet of the best-ranked row.
+		rank, snip := "0", "substr(t.body, 1, 160)"
+		if p.match != "" {
+			rank, snip = "fts.rank", "snippet(fts, -1, ?, ?, '…', 24)"
+		}
+		inner := `SELECT ` + canonical + ` AS canon, ` + rank + ` AS rank, ` + snip + ` AS snip
+			FROM ` + p.from() + ` JOIN msgtext t ON t.rowid = m.rowid WHERE ` + p.cond()
+		order = strings.ReplaceAll(order, "fts.rank", "h.rank")
+		// MATERIALIZED keeps the FTS query (and its snippet()) apart from
+		// the grouping.
+		sqlq = `WITH hit AS MATERIALIZED (` + inner + `)
+			SELECT ` + msgCols + `, t.subject, h.snip, h.rank
+			FROM (SELECT canon, MIN(rank) AS rank, snip FROM hit GROUP BY canon) h
+			JOIN messages m ON m.rowid = h.canon JOIN msgtext t ON t.rowid = m.rowid
+			ORDER BY ` + order + ` LIMIT ? OFFSET ?`
+		if p.match != "" {
+			args = append(args, hs, he)
+		}
+		args = append(args, p.allArgs()...)
+	} else if p.match != "" {
 		sqlq = `SELECT ` + msgCols + `, t.subject, snippet(fts, -1, ?, ?, '…', 24), fts.rank
 			FROM fts JOIN messages m ON m.rowid = fts.rowid JOIN msgtext t ON t.rowid = m.rowid
 			WHERE fts MATCH ? AND ` + p.where + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`

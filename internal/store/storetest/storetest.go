@@ -80,6 +80,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Concurrent", one(testConcurrent)},
 		{"Edits", one(testEdits)},
 		{"Pages", one(testPages)},
+		{"Copies", one(testCopies)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
