@@ -167,3 +167,7 @@ func (c *Case) PreserveBytes(data []byte, sha string) error {
 	}
 	return nil
 }
+
+// OCRCacheDir is where OCR results are cached, keyed by page image hash,
+// so no page is OCR'd twice across runs.
+func (c *Case) OCRCacheDir() string { return filepath.Join(c.Dir, "ocr-cache") }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/casefile/casefile/internal/ocr"
 	"io"
 	"os"
 	"time"
@@ -49,7 +50,8 @@ run finished but some items failed; list them with 'casefile errors'.`,
 			defer c.Close()
 			opts := ingest.Options{Workers: workers, NoPreserve: noPreserve}
 			if !noPrinted {
-				opts.Documents = ingest.PrintedDocuments(ingest.PrintedOptions{NoOCR: noOCR, Warn: func(s string) { fmt.Fprintln(e.stderr, "casefile: "+s) }})
+				opts.Documents = ingest.PrintedDocuments(ingest.PrintedOptions{NoOCR: noOCR, OCR: ocr.Options{CacheDir: c.OCRCacheDir()},
+					Warn: func(s string) { fmt.Fprintln(e.stderr, "casefile: "+s) }})
 			}
 			var total ingest.Summary
 			failed := false
@@ -99,7 +101,7 @@ run finished but some items failed; list them with 'casefile errors'.`,
 	cmd.Flags().IntVar(&workers, "workers", 0, "parser workers (default: number of CPUs)")
 	cmd.Flags().BoolVar(&noPreserve, "no-preserve", false, "do not copy originals into the case (they must stay available elsewhere)")
 	cmd.Flags().BoolVar(&noPrinted, "no-printed", false, "record printed documents as skipped instead of recovering emails from them")
-	cmd.Flags().BoolVar(&noOCR, "no-ocr", false, "do not OCR image files (OCR of image-only PDF pages is not implemented yet)")
+	cmd.Flags().BoolVar(&noOCR, "no-ocr", false, "do not OCR images or image-only PDF pages (they are recorded as skipped; run again without --no-ocr to OCR them)")
 	cmd.Flags().BoolVar(&createCase, "init", false, "create the case folder if it does not exist")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress output")
 	cmd.Flags().BoolVar(&e.jsonOut, "json", false, "print the run summary as JSON")

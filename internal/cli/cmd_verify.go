@@ -35,8 +35,9 @@ original file. --originals checks only the original files.
 
 Statuses: ok, mismatch (the original or the record changed), missing (the
 original is not in the case: ingested with --no-preserve?), unchecked
-(cannot be re-read on its own: archive and PST members, OCR text; the
-reason is given). Exit code 1 when anything is a mismatch or missing.`,
+(cannot be re-read on its own: archive and PST members, attached
+messages stored encoded; the reason is given). OCR'd pages are re-read
+through the case's OCR cache.. Exit code 1 when anything is a mismatch or missing.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			c, err := e.open(ctx)

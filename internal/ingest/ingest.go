@@ -435,7 +435,7 @@ func (b *batcher) add(ctx context.Context, r result) (bool, error) {
 	b.batch.Problems = append(b.batch.Problems, r.problems...)
 	failedHere := 0
 	for _, p := range r.problems {
-		if p.Kind == "failed" {
+		if p.Kind == "failed" || p.Retry {
 			failedHere++
 		}
 	}

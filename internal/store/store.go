@@ -70,6 +70,10 @@ type Problem struct {
 	Offset int64  `json:"offset"`
 	Page   int    `json:"page,omitempty"`
 	Reason string `json:"reason"`
+	// Retry (not stored) asks ingest to leave the file partial so the
+	// next run reads it again, as for a failure (e.g. pages skipped
+	// under --no-ocr).
+	Retry bool `json:"-"`
 }
 
 // PutResult counts what a PutMessages call changed.

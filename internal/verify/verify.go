@@ -20,8 +20,8 @@ import (
 	"github.com/casefile/casefile/internal/casedir"
 	"github.com/casefile/casefile/internal/ingest"
 	"github.com/casefile/casefile/internal/model"
+	"github.com/casefile/casefile/internal/ocr"
 	"github.com/casefile/casefile/internal/printed"
-	"github.com/casefile/casefile/internal/source"
 	"github.com/casefile/casefile/internal/store"
 )
 
@@ -46,6 +46,7 @@ type Verifier struct {
 	c       *casedir.Case
 	formats map[string]string // file SHA-256 → detected format
 	pages   map[string][]printed.Page
+	engine  *ocr.Engine
 }
 
 // New returns a Verifier for c.
@@ -54,7 +55,13 @@ func New(ctx context.Context, c *casedir.Case) (*Verifier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
 	}
-	v := &Verifier{c: c, formats: map[string]string{}, pages: map[string][]printed.Page{}}
+	// Re-reading OCR'd pages uses the case's OCR cache, so the text is the
+	// one ingest recognised (tesseract runs again only on a cache miss).
+	engine, err := ocr.New(ocr.Options{CacheDir: c.OCRCacheDir()})
+	if err != nil {
+		return nil, fmt.Errorf("verify: %w", err)
+	}
+	v := &Verifier{c: c, formats: map[string]string{}, pages: map[string][]printed.Page{}, engine: engine}
 	for _, f := range files {
 		v.formats[f.SHA256] = f.Format
 	}
@@ -100,18 +107,10 @@ func (v *Verifier) printedSpan(ctx context.Context, r Result, path string) Resul
 		return r
 	}
 	format := v.formats[src.FileSHA256]
-	if format == source.FormatImage {
-		r.Status, r.Detail = Unchecked, "text recognised by OCR from an image; OCR it again to compare"
-		return r
-	}
 	pages, ok := v.pages[src.FileSHA256]
 	if !ok {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			r.Status, r.Detail = Mismatch, fmt.Sprintf("cannot read the original: %v", err)
-			return r
-		}
-		if pages, err = ingest.ExtractPages(ctx, format, data); err != nil {
+		var err error
+		if pages, err = ingest.ExtractPages(ctx, v.engine, format, path); err != nil {
 			r.Status, r.Detail = Unchecked, fmt.Sprintf("cannot extract the page text again: %v", err)
 			return r
 		}
