@@ -83,6 +83,12 @@ func printMessage(w io.Writer, m *model.Message, headers bool) {
 		fmt.Fprintf(w, "Msg-ID:   <%s>\n", m.MessageID)
 	}
 	fmt.Fprintf(w, "Thread:   %s\n", m.ThreadID)
+	if len(m.Copies) > 0 {
+		fmt.Fprintf(w, "Printed:  also found printed: %s (its pages are among the sources below)\n", strings.Join(m.Copies, ", "))
+	}
+	if m.CopyOf != "" {
+		fmt.Fprintf(w, "Copy of:  %s (this printed email is the same as that native message, where searches find it)\n", m.CopyOf)
+	}
 	if len(m.Flags) > 0 {
 		fmt.Fprintf(w, "Flags:    %s\n", strings.Join(m.Flags, " "))
 	}

@@ -70,6 +70,8 @@ type messageView struct {
 	ThreadID    string           `json:"thread_id"`
 	ParentID    string           `json:"parent_id"`
 	ContainerID string           `json:"container_id,omitempty"`
+	CopyOf      string           `json:"copy_of,omitempty"`
+	Copies      []string         `json:"copies,omitempty"`
 	BodyText    string           `json:"body_text"`
 	HasHTML     bool             `json:"has_html"`
 	Attachments []attachmentView `json:"attachments"`
@@ -119,7 +121,7 @@ func hitOf(m *model.Message, snippet string) hitView {
 func messageOf(m *model.Message) messageView {
 	v := messageView{ID: m.ID, Kind: m.Kind, MessageID: m.MessageID, Date: dateString(m.DateUTC, m.DateFlag), DateRaw: m.DateRaw, DateOffset: m.DateOffset,
 		DateFlag: m.DateFlag, From: m.From, To: nz(m.To), Cc: nz(m.Cc), Bcc: nz(m.Bcc), ReplyTo: m.ReplyTo, Subject: m.Subject,
-		InReplyTo: m.InReplyTo, References: nz(m.References), ThreadID: m.ThreadID, ParentID: m.ParentID, ContainerID: m.ContainerID,
+		InReplyTo: m.InReplyTo, References: nz(m.References), ThreadID: m.ThreadID, ParentID: m.ParentID, ContainerID: m.ContainerID, CopyOf: m.CopyOf, Copies: m.Copies,
 		BodyText: m.BodyText, HasHTML: m.BodyHTML != "", Size: m.Size, Confidence: m.Confidence, Flags: nz(m.Flags),
 		Warnings: nz(m.Warnings), Sources: sourcesView(m.Sources), Attachments: []attachmentView{}}
 	if !m.Sender.IsZero() {

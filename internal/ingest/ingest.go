@@ -75,6 +75,7 @@ type Summary struct {
 	Duplicates    int           `json:"duplicates"`
 	Known         int           `json:"already_known"`
 	Printed       int           `json:"printed"`
+	PrintedCopies int           `json:"printed_copies"`
 	Failed        int           `json:"failed"`
 	Skipped       int           `json:"skipped"`
 	Warnings      int           `json:"warnings"`
@@ -300,6 +301,13 @@ loop:
 	if writeErr == nil && werr == nil {
 		if err := st.Finalize(fctx); err != nil {
 			writeErr = err
+		}
+		if writeErr == nil {
+			n, err := LinkCopies(fctx, st)
+			if err != nil {
+				writeErr = err
+			}
+			sum.PrintedCopies = n
 		}
 		if writeErr == nil {
 			ts, err := Rethread(fctx, st)
