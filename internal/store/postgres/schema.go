@@ -189,13 +189,13 @@ CREATE TRIGGER edits_append_only_truncate BEFORE TRUNCATE ON edits
 
 -- cf_near reports whether v holds every phrase (words separated by
 -- single spaces) with the same proximity rule as SQLite FTS5's NEAR:
--- some instance of each phrase starts no more than dist words after the
--- end of another's, measured to the last-starting one. Phrases match
--- word after word (positions p, p+1, ...).
+-- there is an instance of each phrase such that at most dist words lie
+-- between the end of any of them and the start of the last one to
+-- start. A phrase's words follow each other (positions p, p+1, ...).
 CREATE FUNCTION cf_near(v tsvector, phrases text[], dist integer) RETURNS boolean
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $f$
   WITH lex AS MATERIALIZED (
-    SELECT u.lexeme, u.positions FROM unnest(v) u
+    SELECT u.lexeme, u.positions FROM unnest(v) AS u
     WHERE u.lexeme = ANY (string_to_array(array_to_string(phrases, ' '), ' '))
   ), ph AS MATERIALIZED (
     SELECT i, string_to_array(phrases[i], ' ') AS toks FROM generate_subscripts(phrases, 1) AS i
@@ -204,12 +204,19 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $f$
     FROM ph JOIN lex ON lex.lexeme = ph.toks[1], unnest(lex.positions) AS p(pos)
     WHERE NOT EXISTS (
       SELECT 1 FROM generate_series(2, cardinality(ph.toks)) AS j
-      WHERE NOT EXISTS (SELECT 1 FROM lex l2 WHERE l2.lexeme = ph.toks[j] AND (p.pos + j - 1) = ANY (l2.positions)))
+      WHERE NOT EXISTS (SELECT 1 FROM lex AS l2 WHERE l2.lexeme = ph.toks[j] AND (p.pos + j - 1) = ANY (l2.positions)))
   )
   SELECT EXISTS (
     SELECT 1 FROM st AS last WHERE NOT EXISTS (
       SELECT 1 FROM ph WHERE NOT EXISTS (
         SELECT 1 FROM st AS s WHERE s.i = ph.i AND s.start BETWEEN last.start - s.len - dist AND last.start)))
 $f$;
+`,
+	// 2: printed messages linked as copies of native ones (SetCopies).
+	`
+ALTER TABLE messages ADD COLUMN copy_of text COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN copy_score double precision NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN copy_evidence jsonb;
+CREATE INDEX messages_copy_of ON messages(copy_of) WHERE copy_of <> '';
 `,
 }

@@ -31,6 +31,9 @@ type token struct {
 // token characters (L*, N*, Co) and the combining marks that Latin
 // letters decompose into, which folding then drops.
 func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || ('0' <= r && r <= '9')
+	}
 	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Co, r) || latinMarks[r]
 }
 
@@ -90,34 +93,41 @@ func foldRune(b []byte, r rune) []byte {
 // words are cut at a rune boundary (the same way in text and queries).
 const maxLexeme = 2047
 
-// tokenize splits s into folded words with their byte spans.
+// tokenize splits s into folded words with their byte spans. The words
+// share one string.
 func tokenize(s string) []token {
-	var out []token
-	var buf []byte
-	start := -1
-	flush := func(end int) {
-		if start >= 0 && len(buf) > 0 {
-			w := buf
-			for len(w) > maxLexeme {
-				_, size := utf8.DecodeLastRune(w)
-				w = w[:len(w)-size]
-			}
-			out = append(out, token{word: string(w), start: start, end: end})
-		}
-		buf = buf[:0]
-		start = -1
-	}
+	type span struct{ start, end, fstart, fend int }
+	var spans []span
+	buf := make([]byte, 0, len(s))
+	start, fstart := -1, 0
 	for i, r := range s {
 		if isWordRune(r) {
 			if start < 0 {
-				start = i
+				start, fstart = i, len(buf)
 			}
 			buf = foldRune(buf, r)
 			continue
 		}
-		flush(i)
+		if start >= 0 {
+			spans = append(spans, span{start, i, fstart, len(buf)})
+			start = -1
+		}
 	}
-	flush(len(s))
+	if start >= 0 {
+		spans = append(spans, span{start, len(s), fstart, len(buf)})
+	}
+	folded := string(buf)
+	out := make([]token, 0, len(spans))
+	for _, sp := range spans {
+		w := folded[sp.fstart:sp.fend]
+		for len(w) > maxLexeme {
+			_, size := utf8.DecodeLastRuneInString(w)
+			w = w[:len(w)-size]
+		}
+		if w != "" { // a run of marks alone folds to nothing
+			out = append(out, token{word: w, start: sp.start, end: sp.end})
+		}
+	}
 	return out
 }
 

@@ -1,0 +1,493 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/casefile/casefile/internal/model"
+	"github.com/casefile/casefile/internal/query"
+	"github.com/casefile/casefile/internal/store"
+	"github.com/casefile/casefile/internal/store/storetest"
+)
+
+const defaultTestDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+func testDSN() string {
+	if dsn := os.Getenv("CASEFILE_TEST_PG"); dsn != "" {
+		return dsn
+	}
+	return defaultTestDSN
+}
+
+var (
+	serverOnce sync.Once
+	serverErr  error
+)
+
+// reachable reports whether the server at dsn answers within a second.
+func reachable(dsn string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	return conn.Close(ctx)
+}
+
+// startLocalServer starts the machine's PostgreSQL cluster the way
+// scripts/services.sh does, when the DSN points at this machine.
+func startLocalServer(dsn string) error {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return err
+	}
+	if h := u.Hostname(); h != "127.0.0.1" && h != "localhost" && h != "::1" {
+		return fmt.Errorf("%s is not this machine", h)
+	}
+	if _, err := exec.LookPath("pg_ctlcluster"); err != nil {
+		return errors.New("pg_ctlcluster not found (Debian's postgresql package is not installed)")
+	}
+	versions, _ := filepath.Glob("/etc/postgresql/*")
+	if len(versions) == 0 {
+		return errors.New("no cluster in /etc/postgresql")
+	}
+	out, err := exec.Command("pg_ctlcluster", "--skip-systemctl-redirect", filepath.Base(versions[0]), "main", "start").CombinedOutput()
+	if err != nil && !strings.Contains(string(out), "already running") {
+		return fmt.Errorf("pg_ctlcluster: %v: %s", err, out)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if err = reachable(dsn); err == nil || time.Now().After(deadline) {
+			return err
+		}
+		if c, derr := net.DialTimeout("tcp", u.Host, time.Second); derr == nil {
+			c.Close()
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// needServer returns the test DSN, starting a local server if needed,
+// and skips the test when no server can be reached.
+func needServer(t testing.TB) string {
+	t.Helper()
+	dsn := testDSN()
+	serverOnce.Do(func() {
+		if serverErr = reachable(dsn); serverErr == nil {
+			return
+		}
+		if err := startLocalServer(dsn); err != nil {
+			serverErr = fmt.Errorf("%v; starting it failed: %v", serverErr, err)
+			return
+		}
+		serverErr = nil
+	})
+	if serverErr != nil {
+		t.Skipf("PostgreSQL unreachable at %s (set CASEFILE_TEST_PG or run scripts/services.sh): %v", dsn, serverErr)
+	}
+	return dsn
+}
+
+// caseName returns a fresh case name for this test.
+func caseName(t testing.TB) string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return "test_" + hex.EncodeToString(b)
+}
+
+// openTemp opens a fresh case, closed and dropped when the test ends.
+func openTemp(t testing.TB) (*Store, string) {
+	t.Helper()
+	dsn := needServer(t)
+	name := caseName(t)
+	ctx := context.Background()
+	st, err := Open(ctx, dsn, name)
+	if err != nil {
+		t.Fatalf("Open(%s): %v", name, err)
+	}
+	t.Cleanup(func() {
+		st.Close()
+		if err := DropCase(context.Background(), dsn, name); err != nil && !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("DropCase(%s): %v", name, err)
+		}
+	})
+	return st, name
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		st, _ := openTemp(t)
+		return st
+	})
+}
+
+func schemaVersion(t *testing.T, st *Store) int {
+	t.Helper()
+	var v int
+	if err := st.Pool().QueryRow(context.Background(), `SELECT version FROM schema_version`).Scan(&v); err != nil {
+		t.Fatalf("read schema_version: %v", err)
+	}
+	return v
+}
+
+func TestSchemaVersion(t *testing.T) {
+	ctx := context.Background()
+	st, name := openTemp(t)
+	if got := schemaVersion(t, st); got != len(migrations) || got == 0 {
+		t.Fatalf("schema_version = %d, want %d", got, len(migrations))
+	}
+	run, err := st.BeginRun(ctx, "/input")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &model.Message{Kind: model.KindNative, MessageID: "keep@harbor.example", ContentHash: "keep", Subject: "kept across reopen",
+		Sources: []model.Source{{Path: "a.mbox"}}}
+	if _, err := st.Write(ctx, run, store.Batch{Messages: []*model.Message{m}}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	// Reopening an up-to-date case migrates nothing and keeps the data.
+	st2, err := Open(ctx, testDSN(), name)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer st2.Close()
+	if got := schemaVersion(t, st2); got != len(migrations) {
+		t.Errorf("schema_version after reopen = %d, want %d", got, len(migrations))
+	}
+	got, err := st2.Get(ctx, m.ID)
+	if err != nil || got.Subject != "kept across reopen" {
+		t.Errorf("Get after reopen = %+v, %v", got, err)
+	}
+}
+
+func TestSchemaTooNew(t *testing.T) {
+	ctx := context.Background()
+	st, name := openTemp(t)
+	if _, err := st.Pool().Exec(ctx, `UPDATE schema_version SET version = $1`, len(migrations)+1); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	st2, err := Open(ctx, testDSN(), name)
+	if err == nil {
+		st2.Close()
+		t.Fatal("Open of a case with a newer schema succeeded")
+	}
+	if !errors.Is(err, store.ErrSchemaTooNew) {
+		t.Errorf("Open error = %v, want ErrSchemaTooNew", err)
+	}
+	if !strings.Contains(err.Error(), "upgrade casefile") {
+		t.Errorf("Open error %q does not say what to do", err)
+	}
+}
+
+// TestCases checks that cases in one database are separate schemas:
+// listed, isolated from each other and dropped one by one.
+func TestCases(t *testing.T) {
+	ctx := context.Background()
+	dsn := needServer(t)
+	a, nameA := openTemp(t)
+	b, nameB := openTemp(t)
+	run, err := a.BeginRun(ctx, "/a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &model.Message{Kind: model.KindNative, MessageID: "only-a@harbor.example", ContentHash: "a", Subject: "only in a",
+		BodyText: "lighthouse", Sources: []model.Source{{Path: "a.mbox"}}}
+	if _, err := a.Write(ctx, run, store.Batch{Messages: []*model.Message{m}}); err != nil {
+		t.Fatal(err)
+	}
+	q, _ := query.Parse("lighthouse")
+	for _, tc := range []struct {
+		st   *Store
+		want int
+	}{{a, 1}, {b, 0}} {
+		if n, err := tc.st.Count(ctx, q); err != nil || n != tc.want {
+			t.Errorf("Count(lighthouse) in %s = %d, %v; want %d", tc.st.Name(), n, err, tc.want)
+		}
+	}
+	cases, err := ListCases(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]CaseInfo{}
+	for _, c := range cases {
+		found[c.Name] = c
+	}
+	for _, st := range []*Store{a, b} {
+		c, ok := found[st.Name()]
+		if !ok || c.Schema != st.Schema() || c.Version != len(migrations) || c.Created.IsZero() {
+			t.Errorf("ListCases: %s = %+v (listed: %v), want schema %s, version %d", st.Name(), c, ok, st.Schema(), len(migrations))
+		}
+	}
+	a.Close()
+	if err := DropCase(ctx, dsn, nameA); err != nil {
+		t.Fatalf("DropCase(%s): %v", nameA, err)
+	}
+	if err := DropCase(ctx, dsn, nameA); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("second DropCase(%s) = %v, want ErrNotFound", nameA, err)
+	}
+	if n, err := b.Count(ctx, query.MatchAll{}); err != nil || n != 0 {
+		t.Errorf("Count in %s after dropping %s = %d, %v", nameB, nameA, n, err)
+	}
+	cases, _ = ListCases(ctx, dsn)
+	for _, c := range cases {
+		if c.Name == nameA {
+			t.Errorf("ListCases still lists dropped case %s", nameA)
+		}
+	}
+}
+
+func TestSchemaName(t *testing.T) {
+	tests := []struct{ name, want string }{
+		{"harbor", "case_harbor"},
+		{"harbor_2008", "case_harbor_2008"},
+		{"Harbor", "case_harbor_"},
+		{"harbor leak", "case_harbor_leak_"},
+		{"Zoë's files", "case_zo_s_files_"},
+		{"???", "case_"},
+		{strings.Repeat("a", 41), "case_" + strings.Repeat("a", 40) + "_"},
+	}
+	seen := map[string]string{}
+	for _, tc := range tests {
+		got, err := SchemaName(tc.name)
+		if err != nil {
+			t.Errorf("SchemaName(%q): %v", tc.name, err)
+			continue
+		}
+		if !strings.HasPrefix(got, tc.want) || len(got) > 63 {
+			t.Errorf("SchemaName(%q) = %q, want it to start with %q (at most 63 bytes)", tc.name, got, tc.want)
+		}
+		if got != tc.want && len(got) != len(tc.want)+8 {
+			t.Errorf("SchemaName(%q) = %q, want %q and 8 hex digits", tc.name, got, tc.want)
+		}
+		if other, dup := seen[got]; dup {
+			t.Errorf("SchemaName(%q) = SchemaName(%q) = %q", tc.name, other, got)
+		}
+		seen[got] = tc.name
+	}
+	// Names that sanitise alike still get different schemas.
+	a, _ := SchemaName("harbor-leak")
+	b, _ := SchemaName("harbor leak")
+	if a == b {
+		t.Errorf("SchemaName gives %q to both %q and %q", a, "harbor-leak", "harbor leak")
+	}
+	for _, bad := range []string{"", "  "} {
+		if _, err := SchemaName(bad); err == nil {
+			t.Errorf("SchemaName(%q) succeeded", bad)
+		}
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	ctx := context.Background()
+	dsn := needServer(t)
+	if st, err := Open(ctx, "postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=2", "x"); err == nil {
+		st.Close()
+		t.Error("Open on a closed port succeeded")
+	} else if !strings.Contains(err.Error(), "cannot connect to 127.0.0.1:1") {
+		t.Errorf("Open on a closed port: %v; want it to name the server", err)
+	}
+	if _, err := Open(ctx, "postgres://%zz", "x"); err == nil || !strings.Contains(err.Error(), "bad connection string") {
+		t.Errorf("Open with a bad DSN: %v", err)
+	}
+	// A schema that happens to be named like a case is not taken over.
+	name := caseName(t)
+	schema, _ := SchemaName(name)
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+ident(schema)+`; CREATE TABLE `+ident(schema)+`.mine(x int)`); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Exec(ctx, `DROP SCHEMA `+ident(schema)+` CASCADE`)
+	if st, err := Open(ctx, dsn, name); err == nil {
+		st.Close()
+		t.Errorf("Open took over foreign schema %s", schema)
+	} else if !strings.Contains(err.Error(), "not a casefile case") {
+		t.Errorf("Open on foreign schema: %v", err)
+	}
+	if err := DropCase(ctx, dsn, name); err == nil || !strings.Contains(err.Error(), "not a casefile case") {
+		t.Errorf("DropCase on foreign schema: %v", err)
+	}
+}
+
+// TestNear checks cf_near, the SQL function behind NEAR, against SQLite
+// FTS5's own NEAR on the same text: phrases in any order, distances
+// around the boundary, phrase word order.
+func TestNear(t *testing.T) {
+	st, _ := openTemp(t)
+	ctx := context.Background()
+	text := "please review the budget before friday and send the site visit report to the board, review it"
+	lite, err := sql.Open("sqlite", ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lite.Close()
+	lite.SetMaxOpenConns(1)
+	if _, err := lite.Exec(`CREATE VIRTUAL TABLE f USING fts5(x, tokenize='unicode61 remove_diacritics 2')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lite.Exec(`INSERT INTO f(x) VALUES(?)`, text); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		phrases []string
+		dist    int
+	}{
+		{[]string{"review", "budget"}, 1},
+		{[]string{"review", "budget"}, 0},
+		{[]string{"budget", "review"}, 1},
+		{[]string{"review", "friday"}, 3},
+		{[]string{"review", "friday"}, 2},
+		{[]string{"site visit", "report"}, 0},
+		{[]string{"report", "site visit"}, 0},
+		{[]string{"budget", "site visit"}, 5},
+		{[]string{"budget", "site visit"}, 4},
+		{[]string{"visit site", "report"}, 10},
+		{[]string{"review", "friday", "board"}, 10},
+		{[]string{"review", "friday", "board"}, 9},
+		{[]string{"friday", "board"}, 7},
+		{[]string{"friday", "board"}, 8},
+		{[]string{"board", "review"}, 0}, // the second "review"
+		{[]string{"review", "nowhere"}, 100},
+		{[]string{"review", "review"}, 0},
+		{[]string{"the", "the"}, 3},
+		{[]string{"the budget", "the board"}, 12},
+		{[]string{"the budget", "the board"}, 11},
+	}
+	outcomes := map[bool]int{}
+	for _, tc := range tests {
+		quoted := make([]string, len(tc.phrases))
+		for i, p := range tc.phrases {
+			quoted[i] = `"` + p + `"`
+		}
+		var n int
+		if err := lite.QueryRow(`SELECT count(*) FROM f WHERE f MATCH ?`, fmt.Sprintf("NEAR(%s, %d)", strings.Join(quoted, " "), tc.dist)).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		want := n == 1
+		outcomes[want]++
+		var got bool
+		b := budget{left: vectorBudget}
+		err := st.Pool().QueryRow(ctx, `SELECT cf_near($1::tsvector, $2::text[], $3)`, vector(text, &b), tc.phrases, tc.dist).Scan(&got)
+		if err != nil {
+			t.Fatalf("cf_near(%q, %d): %v", tc.phrases, tc.dist, err)
+		}
+		if got != want {
+			t.Errorf("cf_near(%q, %d) = %v, FTS5 NEAR says %v", tc.phrases, tc.dist, got, want)
+		}
+		// Two single words take the native tsquery path instead.
+		var ws [][]string
+		for _, p := range tc.phrases {
+			ws = append(ws, strings.Fields(p))
+		}
+		if ts, ok := nearPair(ws, tc.dist); ok {
+			b := budget{left: vectorBudget}
+			if err := st.Pool().QueryRow(ctx, `SELECT $1::tsvector @@ $2::tsquery`, vector(text, &b), ts).Scan(&got); err != nil {
+				t.Fatalf("nearPair(%q, %d): %v", tc.phrases, tc.dist, err)
+			}
+			if got != want {
+				t.Errorf("nearPair(%q, %d) matches %v, FTS5 NEAR says %v", tc.phrases, tc.dist, got, want)
+			}
+		}
+	}
+	if outcomes[true] < 4 || outcomes[false] < 4 {
+		t.Errorf("cases too one-sided: %v", outcomes)
+	}
+}
+
+func TestEditsAppendOnly(t *testing.T) {
+	st, _ := openTemp(t)
+	ctx := context.Background()
+	if _, err := st.AddEdit(ctx, store.Edit{Kind: store.EditNote, Target: "0123456789abcdef", Value: "first note", Actor: "ana"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`UPDATE edits SET value = 'rewritten'`, `DELETE FROM edits`, `TRUNCATE edits`} {
+		if _, err := st.Pool().Exec(ctx, q); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s: %v, want append-only error", q, err)
+		}
+	}
+	if es, err := st.Edits(ctx, store.EditFilter{}); err != nil || len(es) != 1 || es[0].Value != "first note" {
+		t.Errorf("Edits after refused changes = %+v, %v", es, err)
+	}
+}
+
+// TestUnstorableText checks that text PostgreSQL cannot hold (NUL bytes,
+// invalid UTF-8) is stored with U+FFFD instead of failing the batch.
+func TestUnstorableText(t *testing.T) {
+	st, _ := openTemp(t)
+	ctx := context.Background()
+	run, _ := st.BeginRun(ctx, "/input")
+	m := &model.Message{Kind: model.KindNative, MessageID: "nul@harbor.example", ContentHash: "nul",
+		Subject: "bad\x00bytes", BodyText: "caf\xe9 lighthouse", From: model.Address{Name: "Jonas\x00", Address: "jonas@harbor.example"},
+		Headers: [][2]string{{"X-Odd", "a\x00b"}}, Sources: []model.Source{{Path: "odd\xff.mbox"}}}
+	if _, err := st.Write(ctx, run, store.Batch{Messages: []*model.Message{m}}); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	got, err := st.Get(ctx, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Subject != "bad\uFFFDbytes" || got.BodyText != "caf\uFFFD lighthouse" || got.From.Name != "Jonas\uFFFD" ||
+		got.Headers[0][1] != "a\uFFFDb" || got.Sources[0].Path != "odd\uFFFD.mbox" {
+		t.Errorf("Get = subject %q body %q from %q headers %q sources %+v", got.Subject, got.BodyText, got.From.Name, got.Headers, got.Sources)
+	}
+	q, _ := query.Parse("lighthouse")
+	if n, err := st.Count(ctx, q); err != nil || n != 1 {
+		t.Errorf("Count(lighthouse) = %d, %v", n, err)
+	}
+}
+
+// TestLongText checks PostgreSQL's tsvector limits: words past the
+// 16,383rd position and texts with very many different words are still
+// written and the words found.
+func TestLongText(t *testing.T) {
+	st, _ := openTemp(t)
+	ctx := context.Background()
+	var body strings.Builder
+	for i := range 60000 {
+		fmt.Fprintf(&body, "w%d ", i)
+	}
+	body.WriteString("closing lighthouse")
+	m := &model.Message{Kind: model.KindNative, MessageID: "long@harbor.example", ContentHash: "long", Subject: "long one",
+		BodyText: body.String(), Sources: []model.Source{{Path: "a.mbox"}}}
+	run, _ := st.BeginRun(ctx, "/input")
+	if _, err := st.Write(ctx, run, store.Batch{Messages: []*model.Message{m}}); err != nil {
+		t.Fatalf("Write of a 60000-word body: %v", err)
+	}
+	for q, want := range map[string]int{"lighthouse": 1, "w59999": 1, "w0": 1, `subject:"long one"`: 1} {
+		n, err := st.Count(ctx, mustParse(t, q))
+		if err != nil || n != want {
+			t.Errorf("Count(%s) = %d, %v; want %d", q, n, err, want)
+		}
+	}
+}
+
+func mustParse(t testing.TB, q string) query.Node {
+	t.Helper()
+	n, err := query.Parse(q)
+	if err != nil {
+		t.Fatalf("parse %q: %v", q, err)
+	}
+	return n
+}

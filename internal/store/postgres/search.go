@@ -1,0 +1,580 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/casefile/casefile/internal/model"
+	"github.com/casefile/casefile/internal/query"
+	"github.com/casefile/casefile/internal/store"
+)
+
+// fieldCols maps the text fields of the query language to the
+// searchable fields they look in.
+var fieldCols = map[string][]int{
+	"":                  {fSubject, fBody, fSender, fTo, fCc, fBcc, fFilename, fAtttext},
+	query.FieldFrom:     {fSender},
+	query.FieldTo:       {fTo},
+	query.FieldCc:       {fCc},
+	query.FieldBcc:      {fBcc},
+	query.FieldWith:     {fSender, fTo, fCc, fBcc},
+	query.FieldPerson:   {fSender, fTo, fCc, fBcc},
+	query.FieldSubject:  {fSubject},
+	query.FieldBody:     {fBody},
+	query.FieldFilename: {fFilename},
+}
+
+// rankWeights are ts_rank's weights for D (body, attachment text), C
+// (to, cc, bcc), B (sender, file names) and A (subject), the same order
+// of importance as the SQLite backend's bm25 column weights.
+const rankWeights = `'{0.1, 0.2, 0.4, 1.0}'::float4[]`
+
+// tsPhrase renders words as a tsquery phrase (the last one a prefix).
+func tsPhrase(ws []string, prefix bool) string { return tsJoin(ws, prefix, " <-> ") }
+
+// tsAll renders words as a tsquery requiring all of them anywhere.
+func tsAll(ws []string, prefix bool) string { return tsJoin(ws, prefix, " & ") }
+
+func tsJoin(ws []string, prefix bool, op string) string {
+	parts := make([]string, len(ws))
+	for i, w := range ws {
+		parts[i] = quoteLexeme(w)
+	}
+	if prefix {
+		parts[len(parts)-1] += ":*"
+	}
+	return strings.Join(parts, op)
+}
+
+// compiler renders query nodes as SQL over messages m and msgtext t,
+// collecting bind parameters; no value is ever written into the SQL.
+type compiler struct {
+	args []any
+}
+
+func (c *compiler) arg(v any) string {
+	c.args = append(c.args, v)
+	return "$" + strconv.Itoa(len(c.args))
+}
+
+// simpleTS renders n as one tsquery over t.v_all when every leaf is a
+// single word or prefix searched in any field: then v_all, which holds
+// every field's words, answers exactly and from its index.
+func simpleTS(n query.Node) (string, bool) {
+	join := func(children []query.Node, op string) (string, bool) {
+		parts := make([]string, len(children))
+		for i, ch := range children {
+			s, ok := simpleTS(ch)
+			if !ok {
+				return "", false
+			}
+			parts[i] = "(" + s + ")"
+		}
+		return strings.Join(parts, op), true
+	}
+	switch n := n.(type) {
+	case query.Term:
+		if n.Field != "" {
+			return "", false
+		}
+		ws := words(n.Value)
+		if len(ws) != 1 {
+			return "", false
+		}
+		return tsPhrase(ws, n.Prefix), true
+	case query.And:
+		return join(n.Children, " & ")
+	case query.Or:
+		return join(n.Children, " | ")
+	case query.Not:
+		s, ok := simpleTS(n.Child)
+		return "!(" + s + ")", ok
+	}
+	return "", false
+}
+
+// expr renders n as a boolean SQL expression.
+func (c *compiler) expr(n query.Node) (string, error) {
+	if _, isNot := n.(query.Not); !isNot {
+		if ts, ok := simpleTS(n); ok {
+			return "t.v_all @@ " + c.arg(ts) + "::tsquery", nil
+		}
+	}
+	switch n := n.(type) {
+	case query.MatchAll:
+		return "TRUE", nil
+	case query.Not:
+		s, err := c.expr(n.Child)
+		return "NOT (" + s + ")", err
+	case query.And:
+		return c.join(n.Children, " AND ")
+	case query.Or:
+		return c.join(n.Children, " OR ")
+	case query.Term:
+		if query.IsTextField(n.Field) {
+			return c.textTerm(n), nil
+		}
+		return c.exactTerm(n)
+	case query.Near:
+		return c.near(n)
+	case query.Has:
+		switch n.What {
+		case query.HasAttachment:
+			return "m.att_count > 0", nil
+		case query.HasHTML:
+			return "m.has_html", nil
+		case query.HasDate:
+			return "m.date_utc IS NOT NULL", nil
+		case query.HasBates:
+			return "EXISTS (SELECT 1 FROM sources s WHERE s.message_rowid = m.rowid AND s.bates <> '')", nil
+		case query.HasRedaction:
+			return "'redaction' = ANY (m.flags)", nil
+		}
+		return "", fmt.Errorf("postgres: has:%s is not supported by this backend", n.What)
+	case query.DateRange:
+		// Undated messages never match, so a negated range includes them.
+		parts := []string{"m.date_utc IS NOT NULL"}
+		if n.From != nil {
+			parts = append(parts, "m.date_utc >= "+c.arg(*n.From))
+		}
+		if n.To != nil {
+			parts = append(parts, "m.date_utc < "+c.arg(*n.To))
+		}
+		return "(" + strings.Join(parts, " AND ") + ")", nil
+	}
+	return "", fmt.Errorf("postgres: cannot search for %T", n)
+}
+
+func (c *compiler) join(children []query.Node, op string) (string, error) {
+	parts := make([]string, len(children))
+	for i, ch := range children {
+		s, err := c.expr(ch)
+		if err != nil {
+			return "", err
+		}
+		parts[i] = "(" + s + ")"
+	}
+	return strings.Join(parts, op), nil
+}
+
+// textTerm matches a word, phrase or prefix in its field's vectors,
+// narrowed first through the index on v_all.
+func (c *compiler) textTerm(t query.Term) string {
+	ws := words(t.Value)
+	if len(ws) == 0 {
+		return "FALSE" // nothing searchable (the parser refuses such terms)
+	}
+	cols := fieldCols[t.Field]
+	phrase := c.arg(tsPhrase(ws, t.Prefix))
+	all := phrase
+	if len(ws) > 1 {
+		all = c.arg(tsAll(ws, t.Prefix))
+	}
+	parts := make([]string, len(cols))
+	for i, col := range cols {
+		parts[i] = "t." + vectorCols[col] + " @@ " + phrase + "::tsquery"
+	}
+	return "(t.v_all @@ " + all + "::tsquery AND (" + strings.Join(parts, " OR ") + "))"
+}
+
+// maxPairDistance bounds the NEAR distance that nearPair writes out.
+const maxPairDistance = 30
+
+// near matches NEAR with FTS5's rule in each of the field's vectors that
+// holds all the words, after narrowing through the index on v_all.
+func (c *compiler) near(n query.Near) (string, error) {
+	cols, ok := fieldCols[n.Field]
+	if !ok {
+		return "", fmt.Errorf("postgres: NEAR cannot be used with %s:", n.Field)
+	}
+	var phrases [][]string
+	var all []string
+	for _, term := range n.Terms {
+		ws := words(term)
+		if len(ws) == 0 {
+			return "FALSE", nil
+		}
+		phrases = append(phrases, ws)
+		all = append(all, ws...)
+	}
+	pa := c.arg(tsAll(all, false))
+	var check func(v string) string
+	if ts, ok := nearPair(phrases, n.Distance); ok {
+		pq := c.arg(ts)
+		check = func(v string) string { return v + " @@ " + pq + "::tsquery" }
+	} else {
+		joined := make([]string, len(phrases))
+		for i, ws := range phrases {
+			joined[i] = strings.Join(ws, " ")
+		}
+		pp, pd := c.arg(joined), c.arg(n.Distance)
+		check = func(v string) string {
+			return "(" + v + " @@ " + pa + "::tsquery AND cf_near(" + v + ", " + pp + "::text[], " + pd + "::integer))"
+		}
+	}
+	parts := make([]string, len(cols))
+	for i, col := range cols {
+		parts[i] = check("t." + vectorCols[col])
+	}
+	return "(t.v_all @@ " + pa + "::tsquery AND (" + strings.Join(parts, " OR ") + "))", nil
+}
+
+// nearPair renders NEAR/d of two different single words a and b as the
+// tsquery (a <1> b) | (b <1> a) | ... | (a <d+1> b) | (b <d+1> a), which
+// PostgreSQL evaluates natively: at most d words between them in either
+// order is exactly FTS5's rule for two words. Other NEARs (phrases, more
+// terms, long distances) go to the cf_near function.
+func nearPair(phrases [][]string, d int) (string, bool) {
+	if len(phrases) != 2 || len(phrases[0]) != 1 || len(phrases[1]) != 1 || phrases[0][0] == phrases[1][0] || d > maxPairDistance {
+		return "", false
+	}
+	a, b := quoteLexeme(phrases[0][0]), quoteLexeme(phrases[1][0])
+	alts := make([]string, 0, 2*(d+1))
+	for k := 1; k <= d+1; k++ {
+		op := " <" + strconv.Itoa(k) + "> "
+		alts = append(alts, a+op+b, b+op+a)
+	}
+	return strings.Join(alts, " | "), true
+}
+
+// likePrefix escapes v for LIKE and appends the wildcard.
+func likePrefix(v string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(v) + "%"
+}
+
+// exactTerm matches identifier and path fields. Prefixes compare
+// ignoring case, as SQLite's LIKE does, equality is exact.
+func (c *compiler) exactTerm(t query.Term) (string, error) {
+	v := clean(t.Value)
+	eq := func(col string) string {
+		if t.Prefix {
+			return col + ` ILIKE ` + c.arg(likePrefix(v))
+		}
+		return col + " = " + c.arg(v)
+	}
+	switch t.Field {
+	case query.FieldThread:
+		return eq("m.thread_id"), nil
+	case query.FieldID:
+		return `m.id LIKE ` + c.arg(likePrefix(strings.ToLower(v))), nil
+	case query.FieldKind:
+		return eq("m.kind"), nil
+	case query.FieldMID:
+		// Stored Message-IDs are normalised (domain lower-cased).
+		v = model.NormalizeMessageID(v)
+		return eq("m.mid"), nil
+	case query.FieldTag:
+		return "EXISTS (SELECT 1 FROM tags g WHERE g.message_id = m.id AND " + eq("g.tag") + ")", nil
+	case query.FieldBates:
+		return "EXISTS (SELECT 1 FROM sources s WHERE s.message_rowid = m.rowid AND " + eq("s.bates") + ")", nil
+	case query.FieldSource:
+		if t.Prefix { // source:mail/jon* — a plain string prefix
+			return `EXISTS (SELECT 1 FROM sources s WHERE s.message_rowid = m.rowid AND s.path ILIKE ` + c.arg(likePrefix(v)) + `)`, nil
+		}
+		v = strings.TrimSuffix(v, "/")
+		return `EXISTS (SELECT 1 FROM sources s WHERE s.message_rowid = m.rowid AND (s.path = ` + c.arg(v) +
+			` OR s.path ILIKE ` + c.arg(likePrefix(v+"/")) + `))`, nil
+	}
+	return "", fmt.Errorf("postgres: field %s: not supported by this backend", t.Field)
+}
+
+// ftsLike reports whether n is made only of text searches, the way the
+// SQLite backend decides what its FTS5 index answers: a text term or
+// NEAR, an OR of such, or an AND of such with at least one not negated.
+// A query whose top-level conjunction has such a part is ranked and its
+// snippets highlighted, as in the SQLite backend.
+func ftsLike(n query.Node) bool {
+	switch n := n.(type) {
+	case query.Term:
+		return query.IsTextField(n.Field)
+	case query.Near:
+		return query.IsTextField(n.Field)
+	case query.Or:
+		for _, c := range n.Children {
+			if !ftsLike(c) {
+				return false
+			}
+		}
+		return true
+	case query.And:
+		pos := 0
+		for _, c := range n.Children {
+			if nn, ok := c.(query.Not); ok {
+				if !ftsLike(nn.Child) {
+					return false
+				}
+				continue
+			}
+			if !ftsLike(c) {
+				return false
+			}
+			pos++
+		}
+		return pos > 0
+	}
+	return false
+}
+
+// plan is a compiled query.
+type plan struct {
+	where string
+	args  []any
+	// text is set when the query has text searches to rank by and
+	// highlight: terms are what the snippets mark, rank the tsquery of
+	// their words.
+	text  bool
+	terms []hlTerm
+	rank  string
+}
+
+func compile(q query.Node) (plan, error) {
+	var c compiler
+	where, err := c.expr(q)
+	if err != nil {
+		return plan{}, err
+	}
+	// Document pages are found only by queries that name kind:.
+	if !query.NamesKind(q) {
+		where = "(" + where + ") AND m.kind <> 'page'"
+	}
+	p := plan{where: where, args: c.args}
+	conj := []query.Node{q}
+	if a, ok := q.(query.And); ok {
+		conj = a.Children
+	}
+	for _, n := range conj {
+		if ftsLike(n) {
+			p.text = true
+			p.terms = appendTerms(p.terms, n)
+		}
+	}
+	if p.text {
+		var alts []string
+		for _, t := range p.terms {
+			for i, w := range t.words {
+				alt := quoteLexeme(w)
+				if t.prefix && i == len(t.words)-1 {
+					alt += ":*"
+				}
+				if !slices.Contains(alts, alt) {
+					alts = append(alts, alt)
+				}
+			}
+		}
+		p.rank = strings.Join(alts, " | ")
+	}
+	return p, nil
+}
+
+// appendTerms appends the text searches of n that are not negated.
+func appendTerms(out []hlTerm, n query.Node) []hlTerm {
+	switch n := n.(type) {
+	case query.Term:
+		if ws := words(n.Value); len(ws) > 0 {
+			out = append(out, hlTerm{cols: fieldCols[n.Field], words: ws, prefix: n.Prefix})
+		}
+	case query.Near:
+		for _, t := range n.Terms {
+			if ws := words(t); len(ws) > 0 {
+				out = append(out, hlTerm{cols: fieldCols[n.Field], words: ws})
+			}
+		}
+	case query.And:
+		for _, c := range n.Children {
+			out = appendTerms(out, c)
+		}
+	case query.Or:
+		for _, c := range n.Children {
+			out = appendTerms(out, c)
+		}
+	}
+	return out
+}
+
+// canonical maps a messages row m to the row it is found as: its own,
+// or for a printed copy, its native message's.
+const canonical = `CASE WHEN m.copy_of = '' THEN m.rowid ELSE (SELECT n.rowid FROM messages n WHERE n.id = m.copy_of) END`
+
+// hasCopies reports whether any printed message is linked as a copy;
+// the simpler, index-friendly queries serve cases without.
+func (s *Store) hasCopies(q pgx.Row) (bool, error) {
+	var b bool
+	if err := q.Scan(&b); err != nil {
+		return false, fmt.Errorf("postgres: look up copy links: %w", err)
+	}
+	return b, nil
+}
+
+const hasCopiesSQL = `SELECT EXISTS (SELECT 1 FROM messages WHERE copy_of <> '')`
+
+// Count implements store.Store. A printed copy and its native message
+// count once.
+func (s *Store) Count(ctx context.Context, q query.Node) (int, error) {
+	p, err := compile(q)
+	if err != nil {
+		return 0, err
+	}
+	copies, err := s.hasCopies(s.pool.QueryRow(ctx, hasCopiesSQL))
+	if err != nil {
+		return 0, err
+	}
+	what := "count(*)"
+	if copies {
+		what = "count(DISTINCT " + canonical + ")"
+	}
+	var n int
+	err = s.pool.QueryRow(ctx, `SELECT `+what+` FROM messages m LEFT JOIN msgtext t ON t.rowid = m.rowid WHERE `+p.where, p.args...).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: count %s: %w", q, err)
+	}
+	return n, nil
+}
+
+// hitCols are msgCols without the headers, which hits do not carry.
+var hitCols = strings.Replace(msgCols, "m.headers", "NULL::jsonb AS headers", 1)
+
+// fetchSize is how many hits Search reads from its cursor at a time.
+const fetchSize = 256
+
+// Search implements store.Store. Hits stream from a server-side cursor,
+// fetchSize at a time, each with its sources.
+func (s *Store) Search(ctx context.Context, q query.Node, opts store.SearchOptions, fn func(store.Hit) error) error {
+	p, err := compile(q)
+	if err != nil {
+		return err
+	}
+	hs, he := opts.HighStart, opts.HighEnd
+	if hs == "" && he == "" {
+		hs, he = "«", "»"
+	}
+	sort := opts.Sort
+	if sort == "" || (sort == "rank" && !p.text) {
+		if p.text {
+			sort = "rank"
+		} else {
+			sort = "date"
+		}
+	}
+	var order string
+	switch sort {
+	case "rank":
+		order = "rank DESC, m.id"
+	case "date":
+		order = "m.date_utc ASC NULLS LAST, m.id"
+	case "-date":
+		order = "m.date_utc DESC NULLS LAST, m.id"
+	default:
+		return fmt.Errorf("postgres: unknown sort %q (use rank, date or -date)", opts.Sort)
+	}
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return fmt.Errorf("postgres: search %s: %w", q, err)
+	}
+	defer tx.Rollback(context.Background())
+	copies, err := s.hasCopies(tx.QueryRow(ctx, hasCopiesSQL))
+	if err != nil {
+		return err
+	}
+	c := compiler{args: p.args}
+	rank := "0::float8"
+	if p.text {
+		rank = `ts_rank(` + rankWeights + `, t.v_all, ` + c.arg(p.rank) + `::tsquery, 1)::float8`
+	}
+	// Columns: the message, its subject, the texts the snippet is made
+	// from (all fields, or the start of the body), the rank.
+	texts := func(st string) string {
+		if p.text {
+			return st + `.subject, ` + st + `.body, ` + st + `.sender, ` + st + `.to_, ` + st + `.cc, ` + st + `.bcc, ` + st + `.filename, ` + st + `.atttext`
+		}
+		return `'', substr(` + st + `.body, 1, 160), '', '', '', '', '', ''`
+	}
+	var inner string
+	if !copies {
+		inner = `SELECT m.rowid, ` + hitCols + `, t.subject, ` + texts("t") + `, ` + rank + ` AS rank
+		FROM messages m LEFT JOIN msgtext t ON t.rowid = m.rowid
+		WHERE ` + p.where
+	} else {
+		// Hits on printed copies are reported as their native message,
+		// once, with the best rank and the snippet of the best row.
+		inner = `SELECT m.rowid, ` + hitCols + `, t.subject, ` + texts("st") + `, b.rank AS rank
+		FROM (SELECT DISTINCT ON (canon) canon, rank, src FROM (
+		    SELECT ` + canonical + ` AS canon, ` + rank + ` AS rank, m.rowid AS src
+		    FROM messages m LEFT JOIN msgtext t ON t.rowid = m.rowid WHERE ` + p.where + `) x
+		  ORDER BY canon, rank DESC, src) b
+		JOIN messages m ON m.rowid = b.canon JOIN msgtext t ON t.rowid = m.rowid JOIN msgtext st ON st.rowid = b.src`
+	}
+	var limit any
+	if opts.Limit > 0 {
+		limit = int64(opts.Limit)
+	}
+	// The inner query picks and orders the page; the outer one adds the
+	// sources of just those hits.
+	sql := `SELECT h.*, ` + strings.NewReplacer("m.rowid", "h.rowid", "m.id", "h.id").Replace(sourcesJSON) + ` FROM (
+		` + inner + ` ORDER BY ` + order + ` LIMIT ` + c.arg(limit) + `::bigint OFFSET ` + c.arg(int64(max(opts.Offset, 0))) + `::bigint
+	) h ORDER BY ` + strings.NewReplacer("m.", "h.", "rank", "h.rank").Replace(order)
+
+	if _, err := tx.Exec(ctx, `DECLARE hits NO SCROLL CURSOR FOR `+sql, c.args...); err != nil {
+		return fmt.Errorf("postgres: search %s: %w", q, err)
+	}
+	for {
+		rows, err := tx.Query(ctx, `FETCH `+strconv.Itoa(fetchSize)+` FROM hits`)
+		if err != nil {
+			return fmt.Errorf("postgres: search %s: %w", q, err)
+		}
+		var page []store.Hit
+		for rows.Next() {
+			var rowid int64
+			var subj string
+			var f fields
+			var rank float64
+			var srcs []model.Source
+			var m *model.Message
+			dest := []any{&rowid}
+			m, err = scanMessage(prefixRow{rows, dest}, &subj, &f[fSubject], &f[fBody], &f[fSender], &f[fTo], &f[fCc], &f[fBcc], &f[fFilename], &f[fAtttext], &rank, &srcs)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("postgres: search %s: %w", q, err)
+			}
+			m.Subject, m.Sources = subj, srcs
+			if m.Sources == nil {
+				m.Sources = []model.Source{}
+			}
+			h := store.Hit{Message: m}
+			if p.text {
+				h.Snippet = snippet(f, p.terms, hs, he)
+				h.Rank = -rank // lower is better, as with SQLite's bm25
+			} else {
+				h.Snippet = f[fBody]
+			}
+			h.Snippet = strings.Join(strings.Fields(h.Snippet), " ")
+			page = append(page, h)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("postgres: search %s: %w", q, err)
+		}
+		for _, h := range page {
+			if err := fn(h); err != nil {
+				return err
+			}
+		}
+		if len(page) < fetchSize {
+			return nil
+		}
+	}
+}
+
+// prefixRow scans leading columns into pre before the caller's
+// destinations.
+type prefixRow struct {
+	row pgx.Row
+	pre []any
+}
+
+func (r prefixRow) Scan(dest ...any) error { return r.row.Scan(append(r.pre, dest...)...) }
