@@ -2,8 +2,11 @@ package main_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/casefile/casefile/internal/pgtest"
+	"github.com/casefile/casefile/internal/store/postgres"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -329,5 +332,38 @@ func TestVerify(t *testing.T) {
 	r = run(t, "verify", "--case", cs)
 	if r.code != 1 || !strings.Contains(r.stdout, "mismatch") || !strings.Contains(r.stderr, "verification failed") {
 		t.Errorf("after tampering: exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestTeamModeCLI runs the same commands against a case on PostgreSQL
+// (--db): ingest --init, search, stats, verify; a case that does not exist
+// on the server is "not found" (exit 4).
+func TestTeamModeCLI(t *testing.T) {
+	pgtest.Pool(t) // skips when no server can be reached or started
+	dsn := pgtest.DSN()
+	name := fmt.Sprintf("clitest_%d", time.Now().UnixNano())
+	t.Cleanup(func() { postgres.DropCase(context.Background(), dsn, name) })
+	data := t.TempDir()
+	db := []string{"--db", dsn, "--data-dir", data, "--case", name}
+	if r := run(t, append([]string{"stats"}, db...)...); r.code != 4 || !strings.Contains(r.stderr, "no case") {
+		t.Errorf("stats on a missing case: exit %d %q; want 4 naming the case", r.code, r.stderr)
+	}
+	if r := run(t, append([]string{"ingest", "--init", "-q"}, append(db, "../../examples/harbor")...)...); r.code != 0 {
+		t.Fatalf("ingest --db: exit %d %s", r.code, r.stderr)
+	}
+	r := run(t, append([]string{"search", "--json", "lease"}, db...)...)
+	var hits []map[string]any
+	decode(t, r.stdout, &hits)
+	if len(hits) != 5 {
+		t.Errorf("search lease on PostgreSQL: %d hits, want 5 (as on SQLite)", len(hits))
+	}
+	r = run(t, append([]string{"stats", "--json"}, db...)...)
+	var st map[string]any
+	decode(t, r.stdout, &st)
+	if st["messages"].(float64) != 11 || st["duplicates"].(float64) != 6 || st["pages"].(float64) != 1 {
+		t.Errorf("stats on PostgreSQL: %v", st)
+	}
+	if r := run(t, append([]string{"verify"}, db...)...); r.code != 0 {
+		t.Errorf("verify on PostgreSQL: exit %d %s %s", r.code, r.stdout, r.stderr)
 	}
 }

@@ -9,9 +9,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/casefile/casefile/internal/store"
+	"github.com/casefile/casefile/internal/store/postgres"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/casefile/casefile/internal/store/sqlite"
@@ -39,9 +42,11 @@ type Meta struct {
 
 // Case is an open case folder.
 type Case struct {
+	// Dir holds originals/ and ocr-cache/ (and, for an embedded case,
+	// case.json and the database).
 	Dir   string
 	Meta  Meta
-	Store *sqlite.Store
+	Store store.Store
 }
 
 // Init creates a case folder (or accepts an existing empty one) and
@@ -171,3 +176,34 @@ func (c *Case) PreserveBytes(data []byte, sha string) error {
 // OCRCacheDir is where OCR results are cached, keyed by page image hash,
 // so no page is OCR'd twice across runs.
 func (c *Case) OCRCacheDir() string { return filepath.Join(c.Dir, "ocr-cache") }
+
+// OpenDB opens case name on a PostgreSQL server (team mode). Its
+// originals and OCR cache are kept under dataDir/name on this machine.
+// With create, a missing case is created; otherwise it is ErrNotACase.
+func OpenDB(ctx context.Context, dsn, name, dataDir string, create bool) (*Case, error) {
+	if name == "" || strings.ContainsAny(name, "/\\") {
+		return nil, fmt.Errorf("casedir: with --db, --case is a case name (letters, digits, - and _), not %q", name)
+	}
+	if !create {
+		cases, err := postgres.ListCases(ctx, dsn)
+		if err != nil {
+			return nil, fmt.Errorf("casedir: %w", err)
+		}
+		found := false
+		for _, c := range cases {
+			found = found || c.Name == name
+		}
+		if !found {
+			return nil, fmt.Errorf("%w: no case %q on the server (create it with: casefile ingest --init --db DSN --case %s PATH)", ErrNotACase, name, name)
+		}
+	}
+	dir := filepath.Join(dataDir, name)
+	if err := os.MkdirAll(filepath.Join(dir, OriginalsDir), 0o755); err != nil {
+		return nil, fmt.Errorf("casedir: create %s: %w", dir, err)
+	}
+	st, err := postgres.Open(ctx, dsn, name)
+	if err != nil {
+		return nil, err
+	}
+	return &Case{Dir: dir, Meta: Meta{Format: FormatVersion, Name: name}, Store: st}, nil
+}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -49,6 +50,7 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	caseDir        string
+	db, dataDir    string // team mode: PostgreSQL DSN and local folder for originals
 	jsonOut        bool
 	lastQuery      string
 }
@@ -111,16 +113,32 @@ The case folder is taken from --case, else $CASEFILE_CASE, else
 	if def == "" {
 		def = DefaultCase
 	}
-	root.PersistentFlags().StringVar(&e.caseDir, "case", def, "case folder (env CASEFILE_CASE)")
+	root.PersistentFlags().StringVar(&e.caseDir, "case", def, "case folder (env CASEFILE_CASE); with --db, the case name")
+	root.PersistentFlags().StringVar(&e.db, "db", os.Getenv("CASEFILE_DB"), "team mode: PostgreSQL server holding the case, e.g. postgres://casefile@db.example/casefile (env CASEFILE_DB)")
+	root.PersistentFlags().StringVar(&e.dataDir, "data-dir", defaultDataDir(), "team mode: folder for the cases' originals and OCR cache on this machine (env CASEFILE_DATA)")
 	root.AddCommand(cmdInit(e), cmdIngest(e), cmdSearch(e), cmdShow(e), cmdThread(e), cmdExport(e),
 		cmdStats(e), cmdErrors(e), cmdFiles(e), cmdBenchQueries(e), cmdServe(e))
 	root.AddCommand(cmdVerify(e))
+	root.AddCommand(cmdUser(e), cmdAudit(e))
+	root.AddCommand(peopleCommands(e)...)
 	return root
 }
 
 // open opens the case named by --case.
 func (e *env) open(ctx context.Context) (*casedir.Case, error) {
+	return e.openCase(ctx, false)
+}
+
+// openCase opens the case named by --case, in its folder or, with --db,
+// on the PostgreSQL server; create makes a missing one.
+func (e *env) openCase(ctx context.Context, create bool) (*casedir.Case, error) {
+	if e.db != "" {
+		return casedir.OpenDB(ctx, e.db, e.caseDir, e.dataDir, create)
+	}
 	c, err := casedir.Open(ctx, e.caseDir)
+	if errors.Is(err, casedir.ErrNotACase) && create {
+		c, err = casedir.Init(ctx, e.caseDir)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -149,4 +167,18 @@ func resolveID(ctx context.Context, st store.Store, arg string) (string, error) 
 		return "", usage("%q is not a message ID: give at least 4 hex digits of an ID from search or show", arg)
 	}
 	return st.ResolveID(ctx, a)
+}
+
+// defaultDataDir is $CASEFILE_DATA, else ~/.local/share/casefile (XDG).
+func defaultDataDir() string {
+	if d := os.Getenv("CASEFILE_DATA"); d != "" {
+		return d
+	}
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "casefile")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".local", "share", "casefile")
+	}
+	return "casefile-data"
 }

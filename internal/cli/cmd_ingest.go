@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/casefile/casefile/internal/casedir"
 	"github.com/casefile/casefile/internal/ingest"
 )
 
@@ -40,10 +39,7 @@ run finished but some items failed; list them with 'casefile errors'.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			c, err := casedir.Open(ctx, e.caseDir)
-			if errors.Is(err, casedir.ErrNotACase) && createCase {
-				c, err = casedir.Init(ctx, e.caseDir)
-			}
+			c, err := e.openCase(ctx, createCase)
 			if err != nil {
 				return err
 			}

@@ -14,7 +14,13 @@ func cmdInit(e *env) *cobra.Command {
 		Short: "Create a new, empty case folder",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := casedir.Init(cmd.Context(), e.caseDir)
+			var c *casedir.Case
+			var err error
+			if e.db != "" {
+				c, err = e.openCase(cmd.Context(), true)
+			} else {
+				c, err = casedir.Init(cmd.Context(), e.caseDir)
+			}
 			if err != nil {
 				return err
 			}
