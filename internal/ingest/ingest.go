@@ -46,6 +46,15 @@ type Options struct {
 	Documents DocumentHandler
 	// Progress receives progress updates (may be nil).
 	Progress func(Progress)
+	// Files, when not nil, limits the run to these files under root
+	// (paths relative to root, forward slashes), recorded under those
+	// paths as a whole-root run would (distributed ingest: one file per
+	// work unit).
+	Files []string
+	// NoFinalize skips the whole-case passes at the end of a run
+	// (Message-ID conflicts, printed copies, threads); the caller runs
+	// Complete once all parts of a distributed ingest are in.
+	NoFinalize bool
 }
 
 // DocumentHandler recovers printed messages from a document. It returns
@@ -134,7 +143,9 @@ func Run(ctx context.Context, c *casedir.Case, root string, opts Options) (Summa
 	// The total size (for the ETA) is summed in the background: on a big
 	// tree that stat pass would otherwise delay the start.
 	var total atomic.Int64
-	go func() { total.Store(totalBytes(ctx, root, absCase)) }()
+	if opts.Files == nil {
+		go func() { total.Store(totalBytes(ctx, root, absCase)) }()
+	}
 
 	st := c.Store
 	// Which files earlier runs completed, read once rather than one query
@@ -183,7 +194,13 @@ func Run(ctx context.Context, c *casedir.Case, root string, opts Options) (Summa
 	go func() {
 		var fileJobs int
 		var preserve []byte // the current file, to be kept by its first job
-		err := source.Walk(ctx, root, opts.Source, func(ev source.Event) error {
+		walk := source.Walk
+		if opts.Files != nil {
+			walk = func(ctx context.Context, root string, o source.Options, emit func(source.Event) error) error {
+				return source.WalkFiles(ctx, root, opts.Files, o, emit)
+			}
+		}
+		err := walk(ctx, root, opts.Source, func(ev source.Event) error {
 			switch ev.Type {
 			case source.EventFileStart:
 				if done[[2]string{ev.File.Path, ev.File.SHA256}] {
@@ -298,24 +315,12 @@ loop:
 	case werr != nil:
 		status = "failed"
 	}
-	if writeErr == nil && werr == nil {
-		if err := st.Finalize(fctx); err != nil {
+	if writeErr == nil && werr == nil && !opts.NoFinalize {
+		cs, err := Complete(fctx, st)
+		if err != nil {
 			writeErr = err
 		}
-		if writeErr == nil {
-			n, err := LinkCopies(fctx, st)
-			if err != nil {
-				writeErr = err
-			}
-			sum.PrintedCopies = n
-		}
-		if writeErr == nil {
-			ts, err := Rethread(fctx, st)
-			if err != nil {
-				writeErr = err
-			}
-			sum.Threads, sum.SubjectJoins = ts.Threads, ts.SubjectJoins
-		}
+		sum.PrintedCopies, sum.Threads, sum.SubjectJoins = cs.PrintedCopies, cs.Threads, cs.SubjectJoins
 	}
 	sum.Elapsed = time.Since(start)
 	sum.ElapsedSecond = sum.Elapsed.Seconds()
@@ -511,6 +516,32 @@ func (b *batcher) flush(ctx context.Context) error {
 	b.batch = store.Batch{}
 	b.nmsgs = 0
 	return nil
+}
+
+// CompleteStats reports the whole-case passes of Complete.
+type CompleteStats struct {
+	PrintedCopies, Threads, SubjectJoins int
+}
+
+// Complete runs the passes that need the whole case, after a complete
+// ingest: Message-ID conflict flags (Store.Finalize), printed→native copy
+// links (LinkCopies), then threads (Rethread).
+func Complete(ctx context.Context, st store.Store) (CompleteStats, error) {
+	var cs CompleteStats
+	if err := st.Finalize(ctx); err != nil {
+		return cs, err
+	}
+	n, err := LinkCopies(ctx, st)
+	if err != nil {
+		return cs, err
+	}
+	cs.PrintedCopies = n
+	ts, err := Rethread(ctx, st)
+	if err != nil {
+		return cs, err
+	}
+	cs.Threads, cs.SubjectJoins = ts.Threads, ts.SubjectJoins
+	return cs, nil
 }
 
 // ThreadStats reports a rethreading pass.

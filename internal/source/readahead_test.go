@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -100,5 +101,50 @@ func TestReadaheadStopEarly(t *testing.T) {
 	})
 	if err != stop {
 		t.Fatalf("Walk = %v, want the callback's error", err)
+	}
+}
+
+// TestWalkFiles: only the named files are reported, under their paths
+// relative to the root, exactly as a whole walk reports them; a path that
+// escapes the root or does not exist fails with its name.
+func TestWalkFiles(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "a", "b"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"a/b/one.eml", "a/two.eml", "three.eml"} {
+		if err := os.WriteFile(filepath.Join(root, n), []byte("From: a@harbor.example\r\nTo: b@harbor.example\r\nSubject: "+n+"\r\nDate: Mon, 1 Feb 2010 10:00:00 +0000\r\n\r\nx\r\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	whole := map[string]Event{}
+	for _, ev := range collect(t, root, Options{}) {
+		if ev.Type == EventMessage {
+			whole[ev.File.Path] = ev
+		}
+	}
+	var evs []Event
+	err := WalkFiles(context.Background(), root, []string{"a/b/one.eml", "three.eml", "../outside.eml", "missing.eml"}, Options{},
+		func(ev Event) error { evs = append(evs, ev); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs, failed []string
+	for _, ev := range evs {
+		switch ev.Type {
+		case EventMessage:
+			msgs = append(msgs, ev.File.Path)
+			if w := whole[ev.File.Path]; w.Source.SHA256 != ev.Source.SHA256 || w.File.SHA256 != ev.File.SHA256 {
+				t.Errorf("%s: source %+v differs from the whole walk's %+v", ev.File.Path, ev.Source, w.Source)
+			}
+		case EventFailed:
+			failed = append(failed, ev.File.Path+": "+ev.Reason)
+		}
+	}
+	if fmt.Sprint(msgs) != "[a/b/one.eml three.eml]" {
+		t.Errorf("messages from %v, want a/b/one.eml and three.eml", msgs)
+	}
+	if len(failed) != 2 || !strings.Contains(failed[0], "not inside the root") || !strings.Contains(failed[1], "missing.eml") {
+		t.Errorf("failures %q, want the escaping and the missing path", failed)
 	}
 }

@@ -206,6 +206,49 @@ func Walk(ctx context.Context, root string, opts Options, emit func(Event) error
 	return walk(ctx, root, opts, defaultMemLimit, emit)
 }
 
+// WalkFiles is Walk for the given files only, named by their paths
+// relative to root (forward slashes); each is reported under that path, as
+// a walk of the whole of root would. Distributed ingest uses it to process
+// one file per work unit. A path that escapes root, or is not a regular
+// file, is reported as failed or skipped like any other entry.
+func WalkFiles(ctx context.Context, root string, rels []string, opts Options, emit func(Event) error) error {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return fmt.Errorf("source: %s: %w", root, err)
+	}
+	w := &walker{ctx: ctx, opts: opts.withDefaults(), emitFn: emit, visited: map[fileID]bool{}, exclude: map[string]bool{}, memLimit: defaultMemLimit}
+	for _, rel := range rels {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		clean := filepath.ToSlash(filepath.Clean(filepath.FromSlash(rel)))
+		p := filepath.Join(abs, filepath.FromSlash(clean))
+		if clean == "." || clean == ".." || strings.HasPrefix(clean, "../") || filepath.IsAbs(filepath.FromSlash(rel)) {
+			if err := w.failEntry(p, rel, "refused", fmt.Errorf("the path is not inside the root %s", root)); err != nil {
+				return err
+			}
+			continue
+		}
+		st, err := os.Lstat(p)
+		if err != nil {
+			if err := w.failEntry(p, clean, "cannot read file", err); err != nil {
+				return err
+			}
+			continue
+		}
+		if !st.Mode().IsRegular() {
+			if err := w.skipEntry(p, clean, "not a regular file ("+modeName(st.Mode())+")"); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := w.processFile(p, clean, "", nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // walk is Walk with the in-memory limit for zip members as a parameter
 // (tests lower it to exercise spooling to temporary files).
 func walk(ctx context.Context, root string, opts Options, memLimit int64, emit func(Event) error) error {

@@ -164,6 +164,10 @@ func (s *Store) ResolveID(ctx context.Context, prefix string) (string, error) {
 // the page's sources and attachments in one query each (not three
 // queries per message).
 func (s *Store) Each(ctx context.Context, fn func(*model.Message) error) error {
+	copies, err := s.hasCopies(ctx)
+	if err != nil {
+		return err
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+msgCols+`, m.body_html, t.subject, t.body
 		FROM messages m JOIN msgtext t ON t.rowid = m.rowid ORDER BY m.date_utc IS NULL, m.date_utc, m.id`)
 	if err != nil {
@@ -177,7 +181,7 @@ func (s *Store) Each(ctx context.Context, fn func(*model.Message) error) error {
 		if len(page) == 0 {
 			return nil
 		}
-		if err := s.fillPage(ctx, page, rowids); err != nil {
+		if err := s.fillPage(ctx, page, rowids, copies); err != nil {
 			return err
 		}
 		for _, m := range page {
@@ -218,7 +222,7 @@ func (s *Store) copiesOf(ctx context.Context, ids []string) (map[string][]string
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT copy_of, id FROM messages WHERE copy_of IN (?`+strings.Repeat(",?", len(ids)-1)+`) ORDER BY copy_of, id`, args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT copy_of, id FROM messages WHERE copy_of != '' AND copy_of IN (?`+strings.Repeat(",?", len(ids)-1)+`) ORDER BY copy_of, id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: copies: %w", err)
 	}
@@ -234,7 +238,7 @@ func (s *Store) copiesOf(ctx context.Context, ids []string) (map[string][]string
 }
 
 // fillPage loads the sources and attachments of a page of messages.
-func (s *Store) fillPage(ctx context.Context, page []*model.Message, rowids []int64) error {
+func (s *Store) fillPage(ctx context.Context, page []*model.Message, rowids []int64, copies bool) error {
 	byRow := make(map[int64]*model.Message, len(page))
 	in := make([]string, len(rowids))
 	args := make([]any, len(rowids))
@@ -264,8 +268,10 @@ func (s *Store) fillPage(ctx context.Context, page []*model.Message, rowids []in
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("sqlite: sources: %w", err)
 	}
-	if err := s.fillCopies(ctx, page); err != nil {
-		return err
+	if copies {
+		if err := s.fillCopies(ctx, page); err != nil {
+			return err
+		}
 	}
 	rows, err = s.db.QueryContext(ctx, `SELECT message_rowid, filename, mime, size, sha256, text_error
 		FROM attachments WHERE message_rowid IN (`+list+`) ORDER BY message_rowid, idx`, args...)
@@ -543,7 +549,7 @@ func (s *Store) fillCopies(ctx context.Context, page []*model.Message) error {
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT c.copy_of, s.path, s.member, s.offset, s.length, s.sha256, s.file_sha256, s.page, s.page_end, s.bates,
 		s.line_from, s.line_to, s.run_id FROM sources s JOIN messages c ON c.rowid = s.message_rowid
-		WHERE c.copy_of IN (?`+strings.Repeat(",?", len(args)-1)+`)`, args...)
+		WHERE c.copy_of != '' AND c.copy_of IN (?`+strings.Repeat(",?", len(args)-1)+`)`, args...)
 	if err != nil {
 		return fmt.Errorf("sqlite: sources of copies: %w", err)
 	}
