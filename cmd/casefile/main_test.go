@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"github.com/casefile/casefile/internal/pgtest"
 	"github.com/casefile/casefile/internal/store/postgres"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -365,5 +366,71 @@ func TestTeamModeCLI(t *testing.T) {
 	}
 	if r := run(t, append([]string{"verify"}, db...)...); r.code != 0 {
 		t.Errorf("verify on PostgreSQL: exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestQueueIngest: 'ingest --queue' publishes the example cache as work
+// units, two 'casefile worker' processes ingest them into the case on
+// PostgreSQL, and the result equals a single-process ingest.
+func TestQueueIngest(t *testing.T) {
+	pgtest.Pool(t)
+	conn, err := net.DialTimeout("tcp", "127.0.0.1:4222", 2*time.Second)
+	if err != nil {
+		t.Skipf("NATS not reachable on 127.0.0.1:4222 (%v); scripts/services.sh starts it", err)
+	}
+	conn.Close()
+	dsn := pgtest.DSN()
+	name := fmt.Sprintf("queuetest_%d", time.Now().UnixNano())
+	t.Cleanup(func() { postgres.DropCase(context.Background(), dsn, name) })
+	data := t.TempDir()
+	db := []string{"--db", dsn, "--data-dir", data, "--case", name}
+	if r := run(t, append([]string{"init"}, db...)...); r.code != 0 {
+		t.Fatalf("init: %d %s", r.code, r.stderr)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var workers []*exec.Cmd
+	for range 2 {
+		w := exec.CommandContext(ctx, bin, append([]string{"worker", "--nats", "nats://127.0.0.1:4222"}, db...)...)
+		w.Cancel = func() error { return w.Process.Signal(os.Interrupt) }
+		var errb bytes.Buffer
+		w.Stderr = &errb
+		if err := w.Start(); err != nil {
+			t.Fatal(err)
+		}
+		workers = append(workers, w)
+		t.Cleanup(func() {
+			if t.Failed() {
+				t.Logf("worker log:\n%s", errb.String())
+			}
+		})
+	}
+	defer func() {
+		cancel()
+		for _, w := range workers {
+			w.Wait()
+		}
+	}()
+	r := run(t, append([]string{"ingest", "--json", "--queue", "nats://127.0.0.1:4222"}, append(db, "../../examples/harbor")...)...)
+	if r.code != 0 {
+		t.Fatalf("ingest --queue: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	var out struct {
+		Case map[string]any `json:"case"`
+	}
+	decode(t, r.stdout, &out)
+	for k, want := range map[string]float64{"messages": 11, "duplicates": 6, "threads": 7, "printed": 2, "pages": 1, "files": 10, "skipped": 2} {
+		if got, _ := out.Case[k].(float64); got != want {
+			t.Errorf("%s = %v, want %v (as a single-process ingest)", k, out.Case[k], want)
+		}
+	}
+	// Re-running queues nothing new and changes nothing.
+	r = run(t, append([]string{"ingest", "--json", "--queue", "nats://127.0.0.1:4222"}, append(db, "../../examples/harbor")...)...)
+	var again struct {
+		Queued map[string]any `json:"queued"`
+		Case   map[string]any `json:"case"`
+	}
+	decode(t, r.stdout, &again)
+	if again.Queued["published"].(float64) != 0 || again.Case["messages"].(float64) != 11 {
+		t.Errorf("second run: queued %v, case %v", again.Queued, again.Case)
 	}
 }

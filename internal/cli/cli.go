@@ -118,7 +118,7 @@ The case folder is taken from --case, else $CASEFILE_CASE, else
 	root.PersistentFlags().StringVar(&e.dataDir, "data-dir", defaultDataDir(), "team mode: folder for the cases' originals and OCR cache on this machine (env CASEFILE_DATA)")
 	root.AddCommand(cmdInit(e), cmdIngest(e), cmdSearch(e), cmdShow(e), cmdThread(e), cmdExport(e),
 		cmdStats(e), cmdErrors(e), cmdFiles(e), cmdBenchQueries(e), cmdServe(e))
-	root.AddCommand(cmdVerify(e))
+	root.AddCommand(cmdVerify(e), cmdWorker(e))
 	root.AddCommand(cmdUser(e), cmdAudit(e))
 	root.AddCommand(peopleCommands(e)...)
 	return root

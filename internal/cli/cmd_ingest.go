@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/casefile/casefile/internal/ocr"
 	"io"
 	"os"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/casefile/casefile/internal/ingest"
+	"github.com/casefile/casefile/internal/ocr"
 )
 
 func cmdIngest(e *env) *cobra.Command {
@@ -24,6 +24,7 @@ func cmdIngest(e *env) *cobra.Command {
 		noOCR      bool
 		createCase bool
 		quiet      bool
+		queueURL   string
 	)
 	cmd := &cobra.Command{
 		Use:   "ingest PATH...",
@@ -44,6 +45,41 @@ run finished but some items failed; list them with 'casefile errors'.`,
 				return err
 			}
 			defer c.Close()
+			if queueURL != "" {
+				if e.db == "" {
+					return usage("--queue needs --db: workers write to the PostgreSQL server")
+				}
+				failedUnits := false
+				for _, root := range args {
+					res, prog, cs, err := queueIngest(ctx, e, c, queueURL, root, quiet)
+					if err != nil {
+						return err
+					}
+					if prog.Dead > 0 {
+						failedUnits = true
+						_ = printDead(ctx, e, queueURL)
+					}
+					st, err := c.Store.Stats(ctx)
+					if err != nil {
+						return err
+					}
+					if e.jsonOut {
+						if err := writeJSON(e.stdout, map[string]any{"format_version": FormatVersion, "queued": res, "queue": prog, "complete": cs, "case": st}); err != nil {
+							return err
+						}
+					} else {
+						fmt.Fprintf(e.stdout, "queued %d file(s) from %s; %d dead unit(s)\ncase now: %d messages (%d copies), %d threads, %d failed, %d skipped\n",
+							res.Published, root, prog.Dead, st.Messages, st.Sources, st.Threads, st.Failed, st.Skipped)
+					}
+					if st.Failed > 0 {
+						failedUnits = true
+					}
+				}
+				if failedUnits {
+					return withCode(ExitPartial, fmt.Errorf("some items or units failed (casefile errors; dead units are listed above)"))
+				}
+				return nil
+			}
 			opts := ingest.Options{Workers: workers, NoPreserve: noPreserve}
 			if !noPrinted {
 				opts.Documents = ingest.PrintedDocuments(ingest.PrintedOptions{NoOCR: noOCR, OCR: ocr.Options{CacheDir: c.OCRCacheDir()},
@@ -100,6 +136,7 @@ run finished but some items failed; list them with 'casefile errors'.`,
 	cmd.Flags().BoolVar(&noOCR, "no-ocr", false, "do not OCR images or image-only PDF pages (they are recorded as skipped; run again without --no-ocr to OCR them)")
 	cmd.Flags().BoolVar(&createCase, "init", false, "create the case folder if it does not exist")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress output")
+	cmd.Flags().StringVar(&queueURL, "queue", "", "team mode: publish the files as work units to this NATS JetStream server (e.g. nats://127.0.0.1:4222) for 'casefile worker' processes, wait for them, then finish the case (needs --db)")
 	cmd.Flags().BoolVar(&e.jsonOut, "json", false, "print the run summary as JSON")
 	return cmd
 }

@@ -1,0 +1,195 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/casefile/casefile/internal/casedir"
+	"github.com/casefile/casefile/internal/ingest"
+	"github.com/casefile/casefile/internal/ocr"
+	"github.com/casefile/casefile/internal/queue"
+)
+
+// caseIngester runs queue units through the ingest pipeline, one file per
+// unit, into cases on the PostgreSQL server. A unit's file is marked done
+// in the same transaction as its last messages, so a redelivered unit
+// whose results were committed is a no-op.
+type caseIngester struct {
+	e     *env
+	noOCR bool
+	mu    sync.Mutex
+	cases map[string]*casedir.Case
+}
+
+func (ci *caseIngester) open(ctx context.Context, name string) (*casedir.Case, error) {
+	ci.mu.Lock()
+	defer ci.mu.Unlock()
+	if c, ok := ci.cases[name]; ok {
+		return c, nil
+	}
+	c, err := casedir.OpenDB(ctx, ci.e.db, name, ci.e.dataDir, false)
+	if err != nil {
+		return nil, err
+	}
+	ci.cases[name] = c
+	return c, nil
+}
+
+func (ci *caseIngester) close() {
+	ci.mu.Lock()
+	defer ci.mu.Unlock()
+	for _, c := range ci.cases {
+		c.Close()
+	}
+}
+
+// IngestFile implements queue.FileIngester.
+func (ci *caseIngester) IngestFile(ctx context.Context, caseName, root, relPath, sha256 string) error {
+	c, err := ci.open(ctx, caseName)
+	if err != nil {
+		if errors.Is(err, casedir.ErrNotACase) {
+			return queue.Permanent(err)
+		}
+		return err
+	}
+	opts := ingest.Options{Files: []string{relPath}, NoFinalize: true, Workers: 1,
+		Documents: ingest.PrintedDocuments(ingest.PrintedOptions{NoOCR: ci.noOCR, OCR: ocr.Options{CacheDir: c.OCRCacheDir()},
+			Warn: func(s string) { fmt.Fprintln(ci.e.stderr, "casefile worker: "+s) }})}
+	sum, err := ingest.Run(ctx, c, root, opts)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(ci.e.stderr, "casefile worker: %s: %s: %d new, %d duplicate copies, %d failed, %d skipped\n",
+		caseName, relPath, sum.New, sum.Duplicates, sum.Failed, sum.Skipped)
+	return nil
+}
+
+func cmdWorker(e *env) *cobra.Command {
+	var (
+		natsURL     string
+		concurrency int
+		noOCR       bool
+	)
+	cmd := &cobra.Command{
+		Use:   "worker",
+		Short: "Team mode: process ingest work units from NATS JetStream into cases on PostgreSQL",
+		Long: `worker pulls work units (one input file each) that 'casefile ingest --queue'
+published, ingests each into its case on the PostgreSQL server (--db), and
+acknowledges it only after its results are committed. A worker killed in
+the middle of a unit causes the unit to be delivered again, to this or
+another worker; the store recognises what was already committed, so
+nothing is duplicated. A unit that fails 5 times goes to the dead letters
+(listed by 'ingest --queue' and kept in the stream casefile-dead) and does
+not block the others. The input folder must be readable at the same path
+on every worker (a shared file system). Stop with Ctrl-C.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			if e.db == "" {
+				return usage("worker needs --db: the PostgreSQL server holding the cases")
+			}
+			q, err := queue.Connect(ctx, natsURL, queue.Config{})
+			if err != nil {
+				return err
+			}
+			defer q.Close()
+			ci := &caseIngester{e: e, noOCR: noOCR, cases: map[string]*casedir.Case{}}
+			defer ci.close()
+			w, err := q.NewWorker(ctx, queue.WorkerOptions{Concurrency: concurrency,
+				Logf: func(f string, a ...any) { fmt.Fprintf(e.stderr, "casefile worker: "+f+"\n", a...) }})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stderr, "casefile worker: waiting for work on %s (Ctrl-C stops)\n", natsURL)
+			err = w.Run(ctx, queue.IngestHandler(ci))
+			if errors.Is(err, context.Canceled) {
+				return nil
+			}
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&natsURL, "nats", envOr("CASEFILE_NATS", "nats://127.0.0.1:4222"), "NATS server with JetStream (env CASEFILE_NATS)")
+	cmd.Flags().IntVar(&concurrency, "concurrency", 1, "units processed at once by this worker")
+	cmd.Flags().BoolVar(&noOCR, "no-ocr", false, "do not OCR images or image-only PDF pages")
+	return cmd
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// queueIngest publishes the files under root as work units and waits
+// until workers have processed them, then runs the whole-case passes.
+func queueIngest(ctx context.Context, e *env, c *casedir.Case, natsURL, root string, quiet bool) (queue.EnqueueResult, queue.Progress, ingest.CompleteStats, error) {
+	var cs ingest.CompleteStats
+	var prog queue.Progress
+	q, err := queue.Connect(ctx, natsURL, queue.Config{})
+	if err != nil {
+		return queue.EnqueueResult{}, prog, cs, err
+	}
+	defer q.Close()
+	abs, _ := filepath.Abs(e.dataDir)
+	res, err := q.Enqueue(ctx, e.caseDir, root, queue.EnqueueOptions{
+		Exclude: []string{abs},
+		Skip: func(ctx context.Context, u queue.Unit) (bool, error) {
+			return c.Store.FileDone(ctx, u.Path, u.SHA256)
+		},
+	})
+	if err != nil {
+		return res, prog, cs, err
+	}
+	if !quiet {
+		fmt.Fprintf(e.stderr, "queued %d file(s) (%d already done, %d already queued); waiting for workers (casefile worker --db … --nats %s)\n",
+			res.Published, res.Skipped, res.Duplicates, natsURL)
+	}
+	start := time.Now()
+	for {
+		if prog, err = q.Progress(ctx, e.caseDir, ""); err != nil {
+			return res, prog, cs, err
+		}
+		if prog.Remaining == 0 {
+			break
+		}
+		if !quiet {
+			done := uint64(res.Published+res.Duplicates) - min(prog.Remaining, uint64(res.Published+res.Duplicates))
+			fmt.Fprintf(e.stderr, "%s  %d unit(s) remaining, %d in flight, %d done, %d dead\n",
+				time.Since(start).Round(time.Second), prog.Remaining, prog.InFlight, done, prog.Dead)
+		}
+		select {
+		case <-ctx.Done():
+			return res, prog, cs, fmt.Errorf("stopped waiting; the units stay queued and workers go on: %w", ctx.Err())
+		case <-time.After(time.Second):
+		}
+	}
+	cs, err = ingest.Complete(ctx, c.Store)
+	return res, prog, cs, err
+}
+
+// printDead lists a case's dead letters on stderr.
+func printDead(ctx context.Context, e *env, natsURL string) error {
+	q, err := queue.Connect(ctx, natsURL, queue.Config{})
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	dead, err := q.DeadLetters(ctx, e.caseDir)
+	if err != nil {
+		return err
+	}
+	for _, d := range dead {
+		fmt.Fprintf(e.stderr, "dead unit: %s: %s\n", d.Unit.Path, d.Error)
+	}
+	return nil
+}
+
+var _ queue.FileIngester = (*caseIngester)(nil)
