@@ -434,3 +434,54 @@ func TestQueueIngest(t *testing.T) {
 		t.Errorf("second run: queued %v, case %v", again.Queued, again.Case)
 	}
 }
+
+// TestProtectedNames: once a name is protected, no command's output or
+// export carries it or the addresses used with it; --unmask shows them.
+func TestProtectedNames(t *testing.T) {
+	cs := ingestExample(t)
+	if r := run(t, "protect", "add", "--case", cs, "Mara Lefkowitz", "--reason", "source"); r.code != 0 {
+		t.Fatalf("protect add: %d %s", r.code, r.stderr)
+	}
+	leaks := func(what, out string) {
+		t.Helper()
+		for _, s := range []string{"Mara Lefkowitz", "mara@lefko.example", "Lefkowitz, Mara"} {
+			if strings.Contains(out, s) {
+				t.Errorf("%s shows %q", what, s)
+			}
+		}
+		if !strings.Contains(out, "[protected 1]") {
+			t.Errorf("%s has no [protected 1] label", what)
+		}
+	}
+	for _, args := range [][]string{
+		{"search", "--json", "lease"},
+		{"search", "berth"},
+		{"show", "--json", "434e"},
+		{"export", "--format", "jsonl"},
+		{"export", "--format", "csv"},
+		{"people", "--json"},
+		{"contacts", "--json", "Jonas Reyes", "Mara Lefkowitz"},
+	} {
+		r := run(t, append(args, "--case", cs)...)
+		if r.code != 0 {
+			t.Errorf("%v: exit %d %s", args, r.code, r.stderr)
+			continue
+		}
+		leaks(strings.Join(args, " "), r.stdout)
+		if strings.Contains(strings.Join(args, " "), "json") && !strings.HasPrefix(args[0], "export") {
+			var v any
+			decode(t, r.stdout, &v) // still valid JSON
+		}
+	}
+	if r := run(t, "search", "--case", cs, "--unmask", "lease"); !strings.Contains(r.stdout, "Mara Lefkowitz") {
+		t.Errorf("--unmask hides the name: %s", r.stdout)
+	}
+	if r := run(t, "protect", "list", "--case", cs, "--json"); !strings.Contains(r.stdout, `"Mara Lefkowitz"`) || !strings.Contains(r.stdout, `"source"`) {
+		t.Errorf("protect list: %s", r.stdout)
+	}
+	// Exports hold messages only: no document pages, no printed copies.
+	r := run(t, "export", "--case", cs, "--format", "jsonl")
+	if n := strings.Count(strings.TrimSpace(r.stdout), "\n") + 1; n != 11 {
+		t.Errorf("export: %d lines, want 11 messages", n)
+	}
+}

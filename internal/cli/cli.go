@@ -53,6 +53,10 @@ type env struct {
 	db, dataDir    string // team mode: PostgreSQL DSN and local folder for originals
 	jsonOut        bool
 	lastQuery      string
+	// unmask shows protected names; maskPII also masks personal numbers;
+	// masked is the masking stdout once a case with protections is open.
+	unmask, maskPII bool
+	masked          *maskWriter
 }
 
 // Main runs the CLI and returns the process exit code.
@@ -65,6 +69,11 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	if e.masked != nil {
+		if ferr := e.masked.Flush(); err == nil {
+			err = ferr
+		}
+	}
 	if err == nil {
 		return ExitOK
 	}
@@ -118,14 +127,30 @@ The case folder is taken from --case, else $CASEFILE_CASE, else
 	root.PersistentFlags().StringVar(&e.dataDir, "data-dir", defaultDataDir(), "team mode: folder for the cases' originals and OCR cache on this machine (env CASEFILE_DATA)")
 	root.AddCommand(cmdInit(e), cmdIngest(e), cmdSearch(e), cmdShow(e), cmdThread(e), cmdExport(e),
 		cmdStats(e), cmdErrors(e), cmdFiles(e), cmdBenchQueries(e), cmdServe(e))
-	root.AddCommand(cmdVerify(e), cmdWorker(e))
+	root.AddCommand(cmdVerify(e), cmdWorker(e), cmdProtect(e))
+	root.PersistentFlags().BoolVar(&e.unmask, "unmask", false, "show protected names (see casefile protect); for the investigator's own reading only")
+	root.PersistentFlags().BoolVar(&e.maskPII, "mask-pii", false, "also mask Social Security and phone numbers in the output")
 	root.AddCommand(cmdUser(e), cmdAudit(e))
 	root.AddCommand(peopleCommands(e)...)
 	return root
 }
 
-// open opens the case named by --case.
+// open opens the case named by --case; from then on output is masked
+// as the case's protected names require.
 func (e *env) open(ctx context.Context) (*casedir.Case, error) {
+	c, err := e.openCase(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.applyMask(ctx, c); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// openRaw opens the case without masking the output.
+func (e *env) openRaw(ctx context.Context) (*casedir.Case, error) {
 	return e.openCase(ctx, false)
 }
 

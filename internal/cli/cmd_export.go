@@ -77,7 +77,15 @@ csv: one row per message with id, kind, date, date_flag, date_raw, from, to, cc,
 				return usage("unknown --format %q: use jsonl or csv", format)
 			}
 			if _, all := node.(query.MatchAll); all {
-				if err := c.Store.Each(ctx, emit); err != nil {
+				// Every message: not document pages, and printed copies only
+				// through their native message (as searches count them).
+				err := c.Store.Each(ctx, func(m *model.Message) error {
+					if m.Kind == model.KindPage || m.CopyOf != "" {
+						return nil
+					}
+					return emit(m)
+				})
+				if err != nil {
 					return err
 				}
 				return done()

@@ -44,6 +44,9 @@ run finished but some items failed; list them with 'casefile errors'.`,
 			if err != nil {
 				return err
 			}
+			if err := e.applyMask(ctx, c); err != nil {
+				return err
+			}
 			defer c.Close()
 			if queueURL != "" {
 				if e.db == "" {

@@ -13,6 +13,9 @@ import (
 )
 
 func isTerminal(w io.Writer) bool {
+	if mw, ok := w.(*maskWriter); ok {
+		w = mw.w
+	}
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
