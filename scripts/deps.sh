@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs the optional external tools casefile's tests exercise, when
 # missing: readpst (pst-utils), pdftotext (poppler-utils), tesseract,
-# and the real bounce corpus (python3-flufl.bounce). Idempotent.
+# the real bounce corpus (python3-flufl.bounce), and chromium with
+# chromium-driver for the web workspace's browser tests. Idempotent.
 set -euo pipefail
 need=()
 command -v readpst   >/dev/null 2>&1 || need+=(pst-utils)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 command -v tesseract >/dev/null 2>&1 || need+=(tesseract-ocr)
 [ -d /usr/lib/python3/dist-packages/flufl/bounce ] || need+=(python3-flufl.bounce)
+command -v chromium     >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "deps: installing ${need[*]}"

@@ -1,0 +1,392 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/jhillyerd/enmime/v2"
+
+	"github.com/casefile/casefile/internal/model"
+	"github.com/casefile/casefile/internal/source"
+	"github.com/casefile/casefile/internal/source/mbox"
+)
+
+// maxCopyBytes bounds one message copy read back from an original.
+const maxCopyBytes = 256 << 20
+
+// errNoBytes means a copy has no email bytes to re-extract (a printed
+// message, or an original that is not available).
+var errNoBytes = errors.New("no email bytes")
+
+// rfc822Suffix matches the "#rfc822-N" member suffixes of messages that
+// arrived as attachments of another message.
+var rfc822Suffix = regexp.MustCompile(`(#rfc822-[0-9]+)+$`)
+
+// originalFile returns the path of the file a source was read from: the
+// preserved original in the case, else the input file under the run's
+// root (ingest --no-preserve).
+func (s *Server) originalFile(ctx context.Context, src model.Source) (string, error) {
+	if src.FileSHA256 != "" {
+		p := s.c.OriginalPath(src.FileSHA256)
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	runs, err := s.st.Runs(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, r := range runs {
+		if r.ID != src.RunID || r.Root == "" {
+			continue
+		}
+		p := r.Root
+		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+			p = filepath.Join(p, filepath.FromSlash(src.Path))
+		}
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%w: the original of %s is not in the case (ingested with --no-preserve?) and the input file is gone", errNoBytes, src.Path)
+}
+
+// rawCopy returns the raw message bytes of one copy, read back from its
+// original file: the bytes at the source's offset when they hash to its
+// SHA-256 (mboxrd escaping undone for mbox files, as ingest did), else
+// the item found by walking the original with the same code ingest used
+// (archive members, PST items). For a message that arrived attached to
+// another one (member suffix #rfc822-N) the attached message is taken
+// from inside the outer one by its SHA-256. verified reports that the
+// returned bytes are the ones the source's SHA-256 covers (PST items are
+// readpst's export and mbox members in zips are un-escaped, so those are
+// not).
+func (s *Server) rawCopy(ctx context.Context, src model.Source) (raw []byte, verified bool, err error) {
+	if src.Page > 0 || src.LineFrom > 0 {
+		return nil, false, fmt.Errorf("%w: %s is a printed copy (page text, not email bytes)", errNoBytes, src.Path)
+	}
+	if src.Length > maxCopyBytes {
+		return nil, false, fmt.Errorf("%w: the copy in %s is %d bytes, more than %d", errNoBytes, src.Path, src.Length, maxCopyBytes)
+	}
+	path, err := s.originalFile(ctx, src)
+	if err != nil {
+		return nil, false, err
+	}
+	member := rfc822Suffix.ReplaceAllString(src.Member, "")
+	nested := member != src.Member
+	if member == "" {
+		b, err := readRange(path, src.Offset, src.Length)
+		if err != nil {
+			return nil, false, fmt.Errorf("web: original of %s: %w", src.Path, err)
+		}
+		if hashHex(b) == src.SHA256 {
+			if formats, err := s.fileFormats(ctx); err == nil && formats[src.Path] == "mbox" {
+				b = mbox.Unescape(b)
+			}
+			return b, true, nil
+		}
+		if !nested {
+			return nil, false, fmt.Errorf("web: the bytes at offset %d of %s do not match the recorded SHA-256: the file changed since ingest", src.Offset, src.Path)
+		}
+	}
+	// Walk the original and pick the item at this member and offset (for
+	// an attached message: the item containing its offset).
+	found := errors.New("found")
+	tmp, err := os.MkdirTemp("", "casefile-serve-*")
+	if err != nil {
+		return nil, false, err
+	}
+	defer os.RemoveAll(tmp)
+	err = source.Walk(ctx, path, source.Options{TempDir: tmp}, func(ev source.Event) error {
+		if ev.Type != source.EventMessage || ev.Source.Member != member {
+			return nil
+		}
+		at := ev.Source.Offset == src.Offset
+		if nested {
+			at = src.Offset >= ev.Source.Offset && src.Offset <= ev.Source.Offset+ev.Source.Length
+		}
+		if !at {
+			return nil
+		}
+		if nested {
+			// The attached message is a part of the outer one.
+			if inner := findPart(ev.Raw, src.SHA256, 0); inner != nil {
+				raw, verified = inner, true
+				return found
+			}
+			return nil
+		}
+		raw, verified = ev.Raw, hashHex(ev.Raw) == src.SHA256
+		return found
+	})
+	if errors.Is(err, found) {
+		return raw, verified, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("web: read %s member %s: %w", src.Path, src.Member, err)
+	}
+	return nil, false, fmt.Errorf("%w: %s member %q offset %d was not found in the original", errNoBytes, src.Path, src.Member, src.Offset)
+}
+
+// readRange reads length bytes at offset of the file at path.
+func readRange(path string, offset, length int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b := make([]byte, length)
+	n, err := f.ReadAt(b, offset)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("read at offset %d: %w", offset, err)
+	}
+	return b[:n], nil
+}
+
+// attachmentBytes re-extracts the content of att from the copies of m,
+// returning the first part whose content hashes to att.SHA256 (so a
+// download is always exactly the attachment that was ingested).
+func (s *Server) attachmentBytes(ctx context.Context, m *model.Message, att model.Attachment) ([]byte, error) {
+	var reasons []string
+	for _, src := range m.Sources {
+		raw, _, err := s.rawCopy(ctx, src)
+		if err != nil {
+			reasons = append(reasons, err.Error())
+			continue
+		}
+		if b := findPart(raw, att.SHA256, 0); b != nil {
+			return b, nil
+		}
+		reasons = append(reasons, fmt.Sprintf("no part of the copy in %s has SHA-256 %s", src.Path, att.SHA256))
+	}
+	if len(reasons) == 0 {
+		reasons = []string{"the message has no sources"}
+	}
+	return nil, fmt.Errorf("%w: attachment %q of message %s could not be re-extracted: %s", errNoBytes, att.Filename, m.ID, strings.Join(reasons, "; "))
+}
+
+// maxPartDepth bounds message/rfc822 nesting when searching for a part.
+const maxPartDepth = 8
+
+// findPart searches the MIME tree of raw (and of attached messages in
+// it) for a part whose decoded content, or its CRLF-canonical form (used
+// by the parser for parts not sent in base64), hashes to sum.
+func findPart(raw []byte, sum string, depth int) []byte {
+	if depth > maxPartDepth {
+		return nil
+	}
+	root, err := readParts(raw)
+	if err != nil || root == nil {
+		return nil
+	}
+	var found []byte
+	var visit func(p *enmime.Part)
+	visit = func(p *enmime.Part) {
+		for ; p != nil && found == nil; p = p.NextSibling {
+			if p.FirstChild != nil {
+				visit(p.FirstChild)
+			} else {
+				data := decodeCTE(p.Content, p.Header.Get("Content-Transfer-Encoding"))
+				for _, cand := range [][]byte{data, canonicalCRLF(data)} {
+					if hashHex(cand) == sum {
+						found = cand
+						return
+					}
+				}
+				ct := strings.ToLower(p.ContentType)
+				name := strings.ToLower(p.FileName)
+				if ct == "message/rfc822" || ct == "message/global" ||
+					((ct == "application/octet-stream" || strings.HasSuffix(name, ".eml")) && looksLikeHeader(data)) {
+					if b := findPart(data, sum, depth+1); b != nil {
+						found = b
+						return
+					}
+				}
+			}
+			if ep := bytes.TrimSpace(p.Epilogue); len(ep) > 0 {
+				for _, cand := range [][]byte{p.Epilogue, canonicalCRLF(p.Epilogue)} {
+					if hashHex(cand) == sum {
+						found = cand
+						return
+					}
+				}
+			}
+		}
+	}
+	visit(root)
+	return found
+}
+
+// looksLikeHeader reports whether b starts with an RFC 5322 header field.
+func looksLikeHeader(b []byte) bool {
+	line, _, _ := bytes.Cut(b[:min(len(b), 1000)], []byte("\n"))
+	name, _, ok := bytes.Cut(line, []byte(":"))
+	if !ok || len(name) == 0 {
+		return false
+	}
+	for _, c := range name {
+		if c <= ' ' || c > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// readParts runs a lenient enmime parse (raw content, no charset
+// conversion), turning a panic into an error.
+func readParts(raw []byte) (root *enmime.Part, err error) {
+	defer func() {
+		if rec := recover(); rec != nil {
+			root, err = nil, fmt.Errorf("enmime: %v", rec)
+		}
+	}()
+	p := enmime.NewParser(
+		enmime.RawContent(true),
+		enmime.SkipMalformedParts(true),
+		enmime.MultipartWOBoundaryAsSinglePart(true),
+		enmime.SetReadPartErrorPolicy(func(*enmime.Part, error) bool { return true }),
+		enmime.MaxStoredPartErrors(50),
+		enmime.DisableTextConversion(true),
+		enmime.DisableCharacterDetection(true),
+	)
+	return p.ReadParts(bytes.NewReader(raw))
+}
+
+func hashHex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// decodeCTE undoes a Content-Transfer-Encoding leniently, as the message
+// parser does (whitespace and junk skipped in base64, malformed
+// quoted-printable escapes kept literally).
+func decodeCTE(body []byte, cte string) []byte {
+	switch c := strings.ToLower(strings.TrimSpace(cte)); {
+	case strings.HasPrefix(c, "base64"):
+		return decodeBase64Lenient(body)
+	case c == "quoted-printable" || c == "quoted_printable" || c == "qp":
+		return decodeQPLenient(body)
+	}
+	return body
+}
+
+func decodeBase64Lenient(src []byte) []byte {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	out := make([]byte, 0, len(src)/4*3+3)
+	var q [4]byte
+	n := 0
+	flush := func() {
+		switch n {
+		case 2:
+			out = append(out, q[0]<<2|q[1]>>4)
+		case 3:
+			out = append(out, q[0]<<2|q[1]>>4, q[1]<<4|q[2]>>2)
+		}
+		n = 0
+	}
+	for _, c := range src {
+		if v := strings.IndexByte(alphabet, c); v >= 0 {
+			q[n] = byte(v)
+			n++
+			if n == 4 {
+				out = append(out, q[0]<<2|q[1]>>4, q[1]<<4|q[2]>>2, q[2]<<6|q[3])
+				n = 0
+			}
+		} else if c == '=' {
+			flush()
+		}
+	}
+	flush()
+	return out
+}
+
+func decodeQPLenient(src []byte) []byte {
+	out := make([]byte, 0, len(src))
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch c {
+		case '=':
+			if i+2 < len(src) && isHex(src[i+1]) && isHex(src[i+2]) {
+				out = append(out, unhex(src[i+1])<<4|unhex(src[i+2]))
+				i += 2
+				continue
+			}
+			j := i + 1
+			for j < len(src) && (src[j] == ' ' || src[j] == '\t') {
+				j++
+			}
+			switch {
+			case j == len(src):
+				i = j - 1
+				continue
+			case src[j] == '\n':
+				i = j
+				continue
+			case src[j] == '\r' && j+1 < len(src) && src[j+1] == '\n':
+				i = j + 1
+				continue
+			case src[j] == '\r' && j+1 == len(src):
+				i = j
+				continue
+			}
+			out = append(out, c)
+		case ' ', '\t':
+			j := i
+			for j < len(src) && (src[j] == ' ' || src[j] == '\t') {
+				j++
+			}
+			if j == len(src) || src[j] == '\n' || (src[j] == '\r' && j+1 < len(src) && src[j+1] == '\n') {
+				i = j - 1
+				continue
+			}
+			out = append(out, src[i:j]...)
+			i = j - 1
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
+// canonicalCRLF converts bare LF line ends to CRLF.
+func canonicalCRLF(b []byte) []byte {
+	var out []byte
+	for i, c := range b {
+		if c == '\n' && (i == 0 || b[i-1] != '\r') {
+			if out == nil {
+				out = append(make([]byte, 0, len(b)+len(b)/40), b[:i]...)
+			}
+			out = append(out, '\r')
+		}
+		if out != nil {
+			out = append(out, c)
+		}
+	}
+	if out == nil {
+		return b
+	}
+	return out
+}

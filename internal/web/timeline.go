@@ -1,0 +1,91 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/casefile/casefile/internal/query"
+	"github.com/casefile/casefile/internal/store"
+)
+
+// maxTimelineItems bounds the messages drawn on one timeline (the page
+// says when a query has more and how to narrow it).
+const maxTimelineItems = 5000
+
+type timelineData struct {
+	Query   string
+	Error   *queryError
+	DataURL string
+}
+
+// timelineItem is one message on the timeline (JSON for timeline.js).
+type timelineItem struct {
+	ID      string `json:"id"`
+	Message string `json:"message"` // the message to open
+	Start   string `json:"start"`
+	Subject string `json:"subject"`
+	From    string `json:"from"`
+	Kind    string `json:"kind"`
+}
+
+type timelineJSON struct {
+	Query   string         `json:"query"`
+	Total   int            `json:"total"`
+	Undated int            `json:"undated"`
+	Shown   int            `json:"shown"`
+	Items   []timelineItem `json:"items"`
+}
+
+// handleTimeline renders GET /timeline?q=: the page; the items come from
+// /timeline/data.json and are drawn by vis-timeline.
+func (s *Server) handleTimeline(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query().Get("q")
+	d := timelineData{Query: q, DataURL: "/timeline/data.json?q=" + urlQueryEscape(q)}
+	if _, err := query.Parse(q); err != nil {
+		d.Error = newQueryError(q, err)
+	}
+	s.render(w, r, http.StatusOK, "timeline", page{Title: "Timeline", Query: q, Nav: "timeline", Data: d, Charts: true})
+}
+
+// handleTimelineData serves the dated hits of ?q= in date order, at most
+// maxTimelineItems of them.
+func (s *Server) handleTimelineData(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := r.URL.Query().Get("q")
+	node, err := query.Parse(q)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	out := timelineJSON{Query: node.String(), Items: []timelineItem{}}
+	dated := query.NewAnd(node, query.Has{What: query.HasDate})
+	if out.Total, err = s.st.Count(ctx, node); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	n, err := s.st.Count(ctx, dated)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out.Undated = out.Total - n
+	err = s.st.Search(ctx, dated, store.SearchOptions{Sort: "date", Limit: maxTimelineItems}, func(h store.Hit) error {
+		m := h.Message
+		from := m.From.Name
+		if from == "" {
+			from = m.From.Address
+		}
+		out.Items = append(out.Items, timelineItem{ID: m.ID, Message: m.ID, Start: m.DateUTC.UTC().Format(time.RFC3339),
+			Subject: m.Subject, From: from, Kind: m.Kind})
+		return nil
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out.Shown = len(out.Items)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(out)
+}
