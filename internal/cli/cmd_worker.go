@@ -62,6 +62,7 @@ func (ci *caseIngester) IngestFile(ctx context.Context, caseName, root, relPath,
 	opts := ingest.Options{Files: []string{relPath}, NoFinalize: true, Workers: 1,
 		Documents: ingest.PrintedDocuments(ingest.PrintedOptions{NoOCR: ci.noOCR, OCR: ocr.Options{CacheDir: c.OCRCacheDir()},
 			Warn: func(s string) { fmt.Fprintln(ci.e.stderr, "casefile worker: "+s) }})}
+	fmt.Fprintf(ci.e.stderr, "casefile worker: %s: %s: ingesting\n", caseName, relPath)
 	sum, err := ingest.Run(ctx, c, root, opts)
 	if err != nil {
 		return err
@@ -76,6 +77,7 @@ func cmdWorker(e *env) *cobra.Command {
 		natsURL     string
 		concurrency int
 		noOCR       bool
+		ackWait     time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "worker",
@@ -102,7 +104,7 @@ on every worker (a shared file system). Stop with Ctrl-C.`,
 			defer q.Close()
 			ci := &caseIngester{e: e, noOCR: noOCR, cases: map[string]*casedir.Case{}}
 			defer ci.close()
-			w, err := q.NewWorker(ctx, queue.WorkerOptions{Concurrency: concurrency,
+			w, err := q.NewWorker(ctx, queue.WorkerOptions{Concurrency: concurrency, AckWait: ackWait,
 				Logf: func(f string, a ...any) { fmt.Fprintf(e.stderr, "casefile worker: "+f+"\n", a...) }})
 			if err != nil {
 				return err
@@ -118,6 +120,7 @@ on every worker (a shared file system). Stop with Ctrl-C.`,
 	cmd.Flags().StringVar(&natsURL, "nats", envOr("CASEFILE_NATS", "nats://127.0.0.1:4222"), "NATS server with JetStream (env CASEFILE_NATS)")
 	cmd.Flags().IntVar(&concurrency, "concurrency", 1, "units processed at once by this worker")
 	cmd.Flags().BoolVar(&noOCR, "no-ocr", false, "do not OCR images or image-only PDF pages")
+	cmd.Flags().DurationVar(&ackWait, "ack-wait", 60*time.Second, "how long a silent worker keeps a unit before it is delivered to another (a consumer setting: the last worker started sets it)")
 	return cmd
 }
 

@@ -150,14 +150,20 @@ func Run(ctx context.Context, c *casedir.Case, root string, opts Options) (Summa
 	st := c.Store
 	// Which files earlier runs completed, read once rather than one query
 	// per file.
+	// (For a run limited to a few Files, one query each is cheaper.)
 	done := map[[2]string]bool{}
-	recs, err := st.Files(ctx)
-	if err != nil {
-		return Summary{}, err
-	}
-	for _, f := range recs {
-		if f.Status == "done" {
-			done[[2]string{f.Path, f.SHA256}] = true
+	isDone := func(ctx context.Context, path, sha string) (bool, error) { return done[[2]string{path, sha}], nil }
+	if opts.Files != nil {
+		isDone = st.FileDone
+	} else {
+		recs, err := st.Files(ctx)
+		if err != nil {
+			return Summary{}, err
+		}
+		for _, f := range recs {
+			if f.Status == "done" {
+				done[[2]string{f.Path, f.SHA256}] = true
+			}
 		}
 	}
 	runID, err := st.BeginRun(ctx, root)
@@ -203,7 +209,11 @@ func Run(ctx context.Context, c *casedir.Case, root string, opts Options) (Summa
 		err := walk(ctx, root, opts.Source, func(ev source.Event) error {
 			switch ev.Type {
 			case source.EventFileStart:
-				if done[[2]string{ev.File.Path, ev.File.SHA256}] {
+				d, err := isDone(ctx, ev.File.Path, ev.File.SHA256)
+				if err != nil {
+					return err
+				}
+				if d {
 					results <- result{file: ev.File.Path, resumed: true}
 					bytesDone.Add(ev.File.Size)
 					return source.ErrSkipFile
