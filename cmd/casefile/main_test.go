@@ -282,7 +282,7 @@ func TestKill9Resume(t *testing.T) {
 			if r := run(t, "init", "--case", cs); r.code != 0 {
 				t.Fatal(r)
 			}
-			cmd := exec.Command(bin, "ingest", "-q", "--case", cs, src)
+			cmd := exec.Command(bin, "ingest", "-q", "--batch", "300", "--case", cs, src)
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
@@ -292,7 +292,7 @@ func TestKill9Resume(t *testing.T) {
 			if err == nil {
 				t.Logf("ingest finished within %s; kill had no effect", delay)
 			}
-			if r := run(t, "ingest", "-q", "--case", cs, src); r.code != 0 {
+			if r := run(t, "ingest", "-q", "--batch", "300", "--case", cs, src); r.code != 0 {
 				t.Fatalf("resume: %+v", r)
 			}
 			got := stats(cs)
@@ -300,7 +300,7 @@ func TestKill9Resume(t *testing.T) {
 				t.Errorf("after kill -9 at %s and resume:\n got  %v\n want %v", delay, got, want)
 			}
 			// A third run changes nothing.
-			run(t, "ingest", "-q", "--case", cs, src)
+			run(t, "ingest", "-q", "--batch", "300", "--case", cs, src)
 			if again := stats(cs); fmt.Sprint(again) != fmt.Sprint(want) {
 				t.Errorf("third run changed counts: %v", again)
 			}

@@ -25,6 +25,7 @@ func cmdIngest(e *env) *cobra.Command {
 		createCase bool
 		quiet      bool
 		queueURL   string
+		batch      int
 	)
 	cmd := &cobra.Command{
 		Use:   "ingest PATH...",
@@ -83,7 +84,7 @@ run finished but some items failed; list them with 'casefile errors'.`,
 				}
 				return nil
 			}
-			opts := ingest.Options{Workers: workers, NoPreserve: noPreserve}
+			opts := ingest.Options{Workers: workers, NoPreserve: noPreserve, BatchSize: batch}
 			if !noPrinted {
 				opts.Documents = ingest.PrintedDocuments(ingest.PrintedOptions{NoOCR: noOCR, OCR: ocr.Options{CacheDir: c.OCRCacheDir()},
 					Warn: func(s string) { fmt.Fprintln(e.stderr, "casefile: "+s) }})
@@ -139,6 +140,8 @@ run finished but some items failed; list them with 'casefile errors'.`,
 	cmd.Flags().BoolVar(&noOCR, "no-ocr", false, "do not OCR images or image-only PDF pages (they are recorded as skipped; run again without --no-ocr to OCR them)")
 	cmd.Flags().BoolVar(&createCase, "init", false, "create the case folder if it does not exist")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress output")
+	cmd.Flags().IntVar(&batch, "batch", 0, "messages per transaction (default 5000)")
+	_ = cmd.Flags().MarkHidden("batch")
 	cmd.Flags().StringVar(&queueURL, "queue", "", "team mode: publish the files as work units to this NATS JetStream server (e.g. nats://127.0.0.1:4222) for 'casefile worker' processes, wait for them, then finish the case (needs --db)")
 	cmd.Flags().BoolVar(&e.jsonOut, "json", false, "print the run summary as JSON")
 	return cmd

