@@ -3,15 +3,27 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"io"
+	"math/big"
+	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/casefile/casefile/internal/casedir"
+	"github.com/casefile/casefile/internal/mask"
+	"github.com/casefile/casefile/internal/pgtest"
 )
 
 // newServeCase creates an empty case and returns its folder.
@@ -170,4 +182,142 @@ func TestServeAllowRemoteWarns(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Errorf("GET: %d", resp.StatusCode)
 	}
+}
+
+func TestServeMasksLocally(t *testing.T) {
+	dir := newServeCase(t)
+	c, err := casedir.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mask.Add(context.Background(), c.Store, "Mara Lefkowitz", "tester", ""); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	for _, tc := range []struct {
+		unmask bool
+		want   string
+	}{{false, "1 protected name is masked"}, {true, "Protected names shown."}} {
+		var out, errb bytes.Buffer
+		e := &env{stdout: &out, stderr: &errb, caseDir: dir, unmask: tc.unmask}
+		u, stop := runServe(t, e, serveOptions{Addr: "127.0.0.1:0"})
+		body := httpGet(t, http.DefaultClient, u)
+		if !strings.Contains(body, tc.want) {
+			t.Errorf("--unmask=%v: page lacks %q", tc.unmask, tc.want)
+		}
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestServeFlagErrors(t *testing.T) {
+	dir := newServeCase(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--tls-cert", "x.pem"}, "go together"},
+		{[]string{"--tls-cert", "nope.pem", "--tls-key", "nope.key"}, "cannot load the TLS certificate"},
+		{[]string{"--trusted-proxy", "127.0.0.1"}, "for the team server"},
+		{[]string{"--db", "postgres://nobody@127.0.0.1:1/x", "--unmask"}, "does not apply to the team server"},
+		{[]string{"--db", "postgres://nobody@127.0.0.1:1/x", "--trusted-proxy", "proxy.example"}, "neither an address nor a CIDR"},
+	} {
+		var out, errb bytes.Buffer
+		args := append([]string{"serve", "--case", dir, "--addr", "127.0.0.1:0"}, tc.args...)
+		if code := Main(args, strings.NewReader(""), &out, &errb); code != ExitUsage || !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("%v: exit %d, %q; want %d with %q", tc.args, code, errb.String(), ExitUsage, tc.want)
+		}
+	}
+}
+
+// TestServeTeam starts the team server against the test PostgreSQL
+// server: logins are required, a non-loopback address is allowed with a
+// warning about TLS, and --tls-cert serves HTTPS.
+func TestServeTeam(t *testing.T) {
+	db := pgtest.Pool(t)
+	schema := pgtest.Schema(t, db, "serve")
+	certFile, keyFile := selfSignedCert(t)
+	for _, tc := range []struct {
+		name     string
+		o        serveOptions
+		scheme   string
+		warnings bool
+	}{
+		{"loopback", serveOptions{Addr: "127.0.0.1:0", TrustedProxies: []string{"127.0.0.1", "10.0.0.0/8"}}, "http", false},
+		{"remote without TLS", serveOptions{Addr: "0.0.0.0:0"}, "http", true},
+		{"TLS", serveOptions{Addr: "127.0.0.1:0", TLSCert: certFile, TLSKey: keyFile}, "https", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			e := &env{stdout: &out, stderr: &errb, db: pgtest.DSN(), dataDir: t.TempDir(), caseDir: "ignored"}
+			tc.o.team = teamFlags{e: e, schema: schema}
+			u, stop := runServe(t, e, tc.o)
+			defer stop()
+			if !strings.HasPrefix(u, tc.scheme+"://") || !strings.Contains(out.String(), "serving the cases of 127.0.0.1:5432/test at "+u) {
+				t.Errorf("url %q, stdout %q", u, out.String())
+			}
+			if got := strings.Contains(errb.String(), "without TLS"); got != tc.warnings {
+				t.Errorf("TLS warning %v: %q", got, errb.String())
+			}
+			if tc.warnings {
+				u = "http://127.0.0.1:" + u[strings.LastIndex(u, ":")+1:]
+			}
+			client := &http.Client{
+				Transport:     &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}},
+				CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+			}
+			resp, err := client.Get(u + "c/harbor/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("case without login: %d", resp.StatusCode)
+			}
+			if body := httpGet(t, client, u+"login"); !strings.Contains(body, `<form class="login" method="post" action="/login">`) {
+				t.Errorf("login page: %.300s", body)
+			}
+		})
+	}
+}
+
+func httpGet(t *testing.T, c *http.Client, u string) string {
+	t.Helper()
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+// selfSignedCert writes a certificate for 127.0.0.1 and its key.
+func selfSignedCert(t *testing.T) (string, string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "casefile test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cert, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return cert, keyFile
 }

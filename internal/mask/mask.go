@@ -278,6 +278,10 @@ func (m *Masker) Address(a model.Address) model.Address {
 		return a
 	}
 	a.Name = m.String(a.Name)
+	if l, ok := m.label[normKey(a.Address)]; ok && a.Address != "" {
+		a.Address = l // an address used under a protected name
+		return a
+	}
 	if at := strings.LastIndexByte(a.Address, '@'); at > 0 {
 		local := m.String(a.Address[:at])
 		if local != a.Address[:at] {

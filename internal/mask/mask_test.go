@@ -45,6 +45,10 @@ func TestMessage(t *testing.T) {
 		got.Headers[0][1] != "[protected 1] <[protected 1]@harbor.example>" {
 		t.Errorf("masked message = %+v", got)
 	}
+	withAddr := New([]Term{{Text: "Mara Lefkowitz", Label: "[protected 1]", addresses: []string{"mara@lefko.example"}}}, Options{})
+	if a := withAddr.Address(model.Address{Name: "M.", Address: "Mara@Lefko.example"}); a.Address != "[protected 1]" {
+		t.Errorf("an address used under the protected name = %q, want masked whole", a.Address)
+	}
 	if msg.From.Name != "Jane Doe" || msg.Attachments[0].Filename != "jane doe passport.pdf" {
 		t.Error("Message changed the original")
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/casefile/casefile/bench/corpus"
 	"github.com/casefile/casefile/internal/casedir"
 	"github.com/casefile/casefile/internal/ingest"
+	"github.com/casefile/casefile/internal/mask"
 	"github.com/casefile/casefile/internal/query"
 	"github.com/casefile/casefile/internal/store"
 )
@@ -164,6 +165,40 @@ func BenchmarkFacets(b *testing.B) {
 			for b.Loop() {
 				s.facets.invalidate()
 				benchGet(b, s, "/facets?q="+url.QueryEscape(q))
+			}
+		})
+	}
+}
+
+// BenchmarkMasked measures the pages with the most active sender's name
+// protected (the protection is released afterwards): the masker check
+// on every request and the masking of the page.
+func BenchmarkMasked(b *testing.B) {
+	s, ids, cp := benchServer(b)
+	p := cp.Person(0)
+	ctx := context.Background()
+	if err := mask.Add(ctx, s.st, p.Name, "bench", ""); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = mask.Remove(ctx, s.st, p.Name, "bench", "") })
+	for name, target := range map[string]string{
+		"search-sender": "/?q=" + url.QueryEscape("from:"+p.Address),
+		"search-rare":   "/?q=" + url.QueryEscape(cp.Word(cp.Words()-1)),
+		"reader":        "",
+		"body":          "",
+	} {
+		b.Run(name, func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				t := target
+				switch name {
+				case "reader":
+					t = "/m/" + ids[(i*7919)%len(ids)]
+				case "body":
+					t = "/m/" + ids[(i*7919)%len(ids)] + "/body.html"
+				}
+				benchGet(b, s, t)
+				i++
 			}
 		})
 	}

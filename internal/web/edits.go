@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"sort"
 	"strings"
@@ -89,6 +90,16 @@ func (s *Server) applyEdit(w http.ResponseWriter, r *http.Request, kind, field s
 		return
 	}
 	v := strings.TrimSpace(r.PostForm.Get(field))
+	if kind == store.EditTagRemove {
+		// A masked page shows a tag with a protected name as its label;
+		// removing it means the tag behind the label.
+		if t, err := s.unmaskedTag(r, id, v); err != nil {
+			s.fail(w, r, err)
+			return
+		} else if t != "" {
+			v = t
+		}
+	}
 	var verr error
 	switch field {
 	case "tag":
@@ -103,18 +114,24 @@ func (s *Server) applyEdit(w http.ResponseWriter, r *http.Request, kind, field s
 		}
 	}
 	if verr == nil {
-		if _, err := s.st.AddEdit(ctx, store.Edit{Kind: kind, Target: id, Value: v, Actor: s.opts.Actor}); err != nil {
+		e, err := s.st.AddEdit(ctx, store.Edit{Kind: kind, Target: id, Value: v, Actor: s.access.Viewer(r).Name})
+		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		s.facets.invalidate()
+		// Recorded after the change is committed; a failure to record
+		// fails the request rather than passing silently.
+		if !s.record(w, r, "edit", id, map[string]any{"kind": kind, "value": v, "edit_id": e.ID}) {
+			return
+		}
 	}
 	if r.Header.Get("HX-Request") != "true" {
 		if verr != nil {
 			s.showError(w, r, http.StatusBadRequest, verr.Error(), "Go back and correct it.")
 			return
 		}
-		http.Redirect(w, r, "/m/"+id+"#edits", http.StatusSeeOther)
+		http.Redirect(w, r, s.url("/m/"+id+"#edits"), http.StatusSeeOther)
 		return
 	}
 	d, err := s.edits(ctx, id)
@@ -128,10 +145,35 @@ func (s *Server) applyEdit(w http.ResponseWriter, r *http.Request, kind, field s
 	s.render(w, r, http.StatusOK, "frag-edits", page{Data: d})
 }
 
+// unmaskedTag returns the tag of message id that a masked page showed
+// as shown ("" when shown is a tag as it is, or matches none).
+func (s *Server) unmaskedTag(r *http.Request, id, shown string) (string, error) {
+	v, err := s.view(r)
+	if err != nil || !v.on() {
+		return "", err
+	}
+	tags, err := s.st.Tags(r.Context(), id)
+	if err != nil {
+		return "", err
+	}
+	for _, t := range tags {
+		if t == shown {
+			return "", nil
+		}
+	}
+	for _, t := range tags {
+		if v.m.String(t) == shown {
+			return t, nil
+		}
+	}
+	return "", nil
+}
+
 // tagCount is one row of the tags page.
 type tagCount struct {
-	Tag, URL string
-	Count    int
+	Tag   string
+	Q     string // the tag: search (the template links to it)
+	Count int
 }
 
 type tagsData struct {
@@ -164,7 +206,7 @@ func (s *Server) handleTags(w http.ResponseWriter, r *http.Request) {
 	for t, ids := range state {
 		if len(ids) > 0 {
 			q := query.Term{Field: query.FieldTag, Value: t}.String()
-			d.Tags = append(d.Tags, tagCount{Tag: t, Count: len(ids), URL: searchURL(q, 0)})
+			d.Tags = append(d.Tags, tagCount{Tag: t, Count: len(ids), Q: q})
 		}
 	}
 	sort.Slice(d.Tags, func(i, j int) bool { return d.Tags[i].Tag < d.Tags[j].Tag })
@@ -177,7 +219,14 @@ func (s *Server) handleTags(w http.ResponseWriter, r *http.Request) {
 
 // handleExportEdits downloads the case's whole edit log (tags, notes and
 // identity edits) as JSON Lines, oldest first.
+// Protected names are masked in it, like every other export (the
+// protect edits themselves included).
 func (s *Server) handleExportEdits(w http.ResponseWriter, r *http.Request) {
+	v, err := s.view(r)
+	if err != nil {
+		s.maskFailure(w, r, err)
+		return
+	}
 	es, err := s.st.Edits(r.Context(), store.EditFilter{})
 	if err != nil {
 		s.fail(w, r, err)
@@ -186,14 +235,21 @@ func (s *Server) handleExportEdits(w http.ResponseWriter, r *http.Request) {
 	var b strings.Builder
 	enc := json.NewEncoder(&b)
 	for _, e := range es {
-		if err := enc.Encode(e); err != nil {
+		var x any = e
+		if v.on() {
+			x = maskDeep(v.m, e)
+		}
+		if err := enc.Encode(x); err != nil {
 			s.fail(w, r, err)
 			return
 		}
+	}
+	if !s.record(w, r, "export", "", map[string]any{"what": "edits", "count": len(es)}) {
+		return
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/x-ndjson; charset=utf-8")
 	h.Set("Content-Disposition", contentDisposition("casefile-edits.jsonl"))
 	h.Set("Cache-Control", "no-store")
-	_, _ = w.Write([]byte(b.String()))
+	_, _ = io.WriteString(w, v.str(b.String()))
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jhillyerd/enmime/v2"
 
+	"github.com/casefile/casefile/internal/message"
 	"github.com/casefile/casefile/internal/model"
 	"github.com/casefile/casefile/internal/source"
 	"github.com/casefile/casefile/internal/source/mbox"
@@ -195,7 +196,7 @@ func findPart(raw []byte, sum string, depth int) []byte {
 			if p.FirstChild != nil {
 				visit(p.FirstChild)
 			} else {
-				data := decodeCTE(p.Content, p.Header.Get("Content-Transfer-Encoding"))
+				data, _ := message.DecodeTransfer(p.Header.Get("Content-Transfer-Encoding"), p.Content)
 				for _, cand := range [][]byte{data, canonicalCRLF(data)} {
 					if hashHex(cand) == sum {
 						found = cand
@@ -264,111 +265,6 @@ func readParts(raw []byte) (root *enmime.Part, err error) {
 func hashHex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
-}
-
-// decodeCTE undoes a Content-Transfer-Encoding leniently, as the message
-// parser does (whitespace and junk skipped in base64, malformed
-// quoted-printable escapes kept literally).
-func decodeCTE(body []byte, cte string) []byte {
-	switch c := strings.ToLower(strings.TrimSpace(cte)); {
-	case strings.HasPrefix(c, "base64"):
-		return decodeBase64Lenient(body)
-	case c == "quoted-printable" || c == "quoted_printable" || c == "qp":
-		return decodeQPLenient(body)
-	}
-	return body
-}
-
-func decodeBase64Lenient(src []byte) []byte {
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-	out := make([]byte, 0, len(src)/4*3+3)
-	var q [4]byte
-	n := 0
-	flush := func() {
-		switch n {
-		case 2:
-			out = append(out, q[0]<<2|q[1]>>4)
-		case 3:
-			out = append(out, q[0]<<2|q[1]>>4, q[1]<<4|q[2]>>2)
-		}
-		n = 0
-	}
-	for _, c := range src {
-		if v := strings.IndexByte(alphabet, c); v >= 0 {
-			q[n] = byte(v)
-			n++
-			if n == 4 {
-				out = append(out, q[0]<<2|q[1]>>4, q[1]<<4|q[2]>>2, q[2]<<6|q[3])
-				n = 0
-			}
-		} else if c == '=' {
-			flush()
-		}
-	}
-	flush()
-	return out
-}
-
-func decodeQPLenient(src []byte) []byte {
-	out := make([]byte, 0, len(src))
-	for i := 0; i < len(src); i++ {
-		c := src[i]
-		switch c {
-		case '=':
-			if i+2 < len(src) && isHex(src[i+1]) && isHex(src[i+2]) {
-				out = append(out, unhex(src[i+1])<<4|unhex(src[i+2]))
-				i += 2
-				continue
-			}
-			j := i + 1
-			for j < len(src) && (src[j] == ' ' || src[j] == '\t') {
-				j++
-			}
-			switch {
-			case j == len(src):
-				i = j - 1
-				continue
-			case src[j] == '\n':
-				i = j
-				continue
-			case src[j] == '\r' && j+1 < len(src) && src[j+1] == '\n':
-				i = j + 1
-				continue
-			case src[j] == '\r' && j+1 == len(src):
-				i = j
-				continue
-			}
-			out = append(out, c)
-		case ' ', '\t':
-			j := i
-			for j < len(src) && (src[j] == ' ' || src[j] == '\t') {
-				j++
-			}
-			if j == len(src) || src[j] == '\n' || (src[j] == '\r' && j+1 < len(src) && src[j+1] == '\n') {
-				i = j - 1
-				continue
-			}
-			out = append(out, src[i:j]...)
-			i = j - 1
-		default:
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-func isHex(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0'
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10
-	}
-	return c - 'A' + 10
 }
 
 // canonicalCRLF converts bare LF line ends to CRLF.

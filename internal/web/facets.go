@@ -28,9 +28,12 @@ const (
 
 // facetValue is one clickable facet entry.
 type facetValue struct {
-	Label  string
-	Title  string // tooltip (e.g. the full path)
-	URL    string // search with the filter added (or removed when Active)
+	Label string
+	Title string // tooltip (e.g. the full path)
+	// Q is the query with the filter added (or removed when Active);
+	// the template links to its search, so the link is built from the
+	// masked query.
+	Q      string
 	Count  int
 	Active bool // the filter is already part of the query
 }
@@ -230,8 +233,13 @@ var facetOrder = []string{"Year", "Kind", "Source", "Sender"}
 // handleFacets renders the facet panel for ?q= (loaded by htmx after the
 // results, so a slow facet never delays the result list).
 func (s *Server) handleFacets(w http.ResponseWriter, r *http.Request) {
+	v, err := s.view(r)
+	if err != nil {
+		s.maskFailure(w, r, err)
+		return
+	}
 	q := r.URL.Query().Get("q")
-	node, err := query.Parse(q)
+	node, err := query.Parse(expandLabels(v.m, q))
 	if err != nil {
 		s.render(w, r, http.StatusOK, "frag-facets", page{Data: &facetData{Error: "fix the query to see facets"}})
 		return
@@ -299,9 +307,9 @@ func (s *Server) computeFacets(ctx context.Context, node query.Node) (*facetData
 					rest = append(rest, x)
 				}
 			}
-			v.URL = searchURL(query.NewAnd(rest...).String(), 0)
+			v.Q = query.NewAnd(rest...).String()
 		} else {
-			v.URL = searchURL(query.NewAnd(node, c.f.node).String(), 0)
+			v.Q = query.NewAnd(node, c.f.node).String()
 		}
 		groups[c.f.group] = append(groups[c.f.group], v)
 	}

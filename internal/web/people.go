@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -202,8 +201,13 @@ const peoplePageSize = 100
 // handlePeople lists the people of the case, most active first, with an
 // optional name/address filter (?f=) and paging (?offset=).
 func (s *Server) handlePeople(w http.ResponseWriter, r *http.Request) {
+	v, err := s.view(r)
+	if err != nil {
+		s.maskFailure(w, r, err)
+		return
+	}
 	s.withPeople(w, r, func(d *people.Directory) {
-		f := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("f")))
+		f := strings.ToLower(strings.TrimSpace(labelRef(v.m, r.URL.Query().Get("f"))))
 		offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
 		offset = max(offset, 0)
 		var all []*people.Person
@@ -217,17 +221,17 @@ func (s *Server) handlePeople(w http.ResponseWriter, r *http.Request) {
 		data.BuiltAt = s.people.builtAt.Format("15:04:05")
 		s.people.mu.Unlock()
 		link := func(off int) string {
-			v := url.Values{}
+			q := url.Values{}
 			if data.Filter != "" {
-				v.Set("f", data.Filter)
+				q.Set("f", v.str(data.Filter))
 			}
 			if off > 0 {
-				v.Set("offset", strconv.Itoa(off))
+				q.Set("offset", strconv.Itoa(off))
 			}
-			if len(v) == 0 {
-				return "/people"
+			if len(q) == 0 {
+				return s.url("/people")
 			}
-			return "/people?" + v.Encode()
+			return s.url("/people?" + q.Encode())
 		}
 		end := min(offset+peoplePageSize, len(all))
 		if offset < end {
@@ -265,19 +269,26 @@ func (s *Server) handleRebuildPeople(w http.ResponseWriter, r *http.Request) {
 		s.startPeople()
 	}
 	s.people.mu.Unlock()
-	http.Redirect(w, r, "/people", http.StatusSeeOther)
+	http.Redirect(w, r, s.url("/people"), http.StatusSeeOther)
 }
 
 // handlePersonRef resolves ?ref= (an address, a name or an ID) to a
 // person page.
+// A reference holding a label (a link from a masked page) means the
+// protected name behind it.
 func (s *Server) handlePersonRef(w http.ResponseWriter, r *http.Request) {
+	v, err := s.view(r)
+	if err != nil {
+		s.maskFailure(w, r, err)
+		return
+	}
 	s.withPeople(w, r, func(d *people.Directory) {
-		p, err := d.Resolve(r.URL.Query().Get("ref"))
+		p, err := d.Resolve(labelRef(v.m, r.URL.Query().Get("ref")))
 		if err != nil {
 			s.peopleError(w, r, err)
 			return
 		}
-		http.Redirect(w, r, "/p/"+url.PathEscape(p.ID), http.StatusSeeOther)
+		http.Redirect(w, r, s.url("/p/"+url.PathEscape(p.ID)), http.StatusSeeOther)
 	})
 }
 
@@ -299,15 +310,17 @@ type monthCount struct {
 }
 
 type personData struct {
-	P         *people.Profile
-	First     string
-	Last      string
-	Roles     []roleRow
-	Contacts  []contactRow
-	Months    []monthCount
-	Chart     chartData
-	SearchURL string
-	Aliases   []*people.Alias
+	P        *people.Profile
+	First    string
+	Last     string
+	Roles    []roleRow
+	Contacts []contactRow
+	Months   []monthCount
+	Chart    chartData
+	// SearchQ finds every message with the person's addresses (the
+	// template links to it).
+	SearchQ string
+	Aliases []*people.Alias
 }
 
 // chartData is the JSON read by charts.js: bar series by month.
@@ -330,7 +343,7 @@ func (s *Server) handlePerson(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if pr.ID != r.PathValue("id") {
-			http.Redirect(w, r, "/p/"+url.PathEscape(pr.ID), http.StatusSeeOther)
+			http.Redirect(w, r, s.url("/p/"+url.PathEscape(pr.ID)), http.StatusSeeOther)
 			return
 		}
 		data := personData{P: pr, First: stamp(pr.First), Last: stamp(pr.Last)}
@@ -339,20 +352,21 @@ func (s *Server) handlePerson(w http.ResponseWriter, r *http.Request) {
 		}
 		for _, c := range pr.TopContacts {
 			data.Contacts = append(data.Contacts, contactRow{ContactCount: c, First: stamp(c.First), Last: stamp(c.Last),
-				PairURL: "/pair?a=" + url.QueryEscape(pr.ID) + "&b=" + url.QueryEscape(c.ID)})
+				PairURL: s.url("/pair?a=" + url.QueryEscape(pr.ID) + "&b=" + url.QueryEscape(c.ID))})
 		}
 		for m, n := range pr.ActivityByMonth {
 			data.Months = append(data.Months, monthCount{m, n})
 		}
 		sort.Slice(data.Months, func(i, j int) bool { return data.Months[i].Month < data.Months[j].Month })
 		data.Chart = chartData{Series: []chartSeries{{Group: "messages", Points: pr.ActivityByMonth}}}
-		if q := withAny(pr.Addresses); q != "" {
-			data.SearchURL = searchURL(q, 0)
-		}
+		data.SearchQ = withAny(pr.Addresses)
 		for _, a := range d.Aliases() {
 			if a.Person != nil && a.Person.ID == pr.ID {
 				data.Aliases = append(data.Aliases, a)
 			}
+		}
+		if !s.record(w, r, "open", pr.ID, map[string]any{"view": "person"}) {
+			return
 		}
 		s.render(w, r, http.StatusOK, "person", page{Title: pr.Name, Nav: "people", Data: data, Charts: true})
 	})
@@ -375,7 +389,7 @@ func (s *Server) handlePersonTimeline(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.render(w, r, http.StatusOK, "persontimeline", page{Title: "Timeline of " + p.Name, Nav: "people", Charts: true,
-			Data: personTimelineData{P: p, DataURL: "/p/" + url.PathEscape(p.ID) + "/timeline.json"}})
+			Data: personTimelineData{P: p, DataURL: s.url("/p/" + url.PathEscape(p.ID) + "/timeline.json")}})
 	})
 }
 
@@ -384,7 +398,7 @@ func (s *Server) handlePersonTimelineData(w http.ResponseWriter, r *http.Request
 	s.withPeople(w, r, func(d *people.Directory) {
 		evs, err := d.Timeline(r.PathValue("id"), people.Filter{})
 		if err != nil {
-			http.Error(w, err.Error(), http.StatusNotFound)
+			s.textError(w, r, http.StatusNotFound, err.Error())
 			return
 		}
 		out := timelineJSON{Query: r.PathValue("id"), Items: []timelineItem{}}
@@ -404,14 +418,11 @@ func (s *Server) handlePersonTimelineData(w http.ResponseWriter, r *http.Request
 			out.Items = append(out.Items, it)
 		}
 		out.Shown = len(out.Items)
-		writeJSONResponse(w, out)
+		if !s.record(w, r, "open", r.PathValue("id"), map[string]any{"view": "person timeline"}) {
+			return
+		}
+		s.writeJSON(w, r, out)
 	})
-}
-
-func writeJSONResponse(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	_ = json.NewEncoder(w).Encode(v)
 }
 
 // --- pair page ---
@@ -436,19 +447,24 @@ type pairData struct {
 // two people: counts, first and last contact, a monthly chart by
 // direction and every message between them.
 func (s *Server) handlePair(w http.ResponseWriter, r *http.Request) {
+	v, err := s.view(r)
+	if err != nil {
+		s.maskFailure(w, r, err)
+		return
+	}
 	s.withPeople(w, r, func(d *people.Directory) {
 		f, from, to, err := dateFilter(r)
 		if err != nil {
 			s.peopleError(w, r, err)
 			return
 		}
-		c, err := d.Contacts(r.URL.Query().Get("a"), r.URL.Query().Get("b"), f)
+		c, err := d.Contacts(labelRef(v.m, r.URL.Query().Get("a")), labelRef(v.m, r.URL.Query().Get("b")), f)
 		if err != nil {
 			s.peopleError(w, r, err)
 			return
 		}
 		data := pairData{C: c, First: stamp(c.First), Last: stamp(c.Last), From: from, To: to, A: c.A.ID, B: c.B.ID,
-			AURL: "/p/" + url.PathEscape(c.A.ID), BURL: "/p/" + url.PathEscape(c.B.ID)}
+			AURL: s.url("/p/" + url.PathEscape(c.A.ID)), BURL: s.url("/p/" + url.PathEscape(c.B.ID))}
 		ab, ba := map[string]int{}, map[string]int{}
 		for _, m := range c.Messages {
 			data.Rows = append(data.Rows, pairRow{ContactMessage: m, When: stamp(m.Date)})
@@ -463,6 +479,9 @@ func (s *Server) handlePair(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		data.Chart = chartData{Series: []chartSeries{{Group: "a_to_b", Points: ab}, {Group: "b_to_a", Points: ba}}}
+		if !s.record(w, r, "open", c.A.ID+" "+c.B.ID, map[string]any{"view": "pair", "from": from, "to": to}) {
+			return
+		}
 		s.render(w, r, http.StatusOK, "pair", page{Title: c.A.Name + " ↔ " + c.B.Name, Nav: "people", Data: data, Charts: true})
 	})
 }
@@ -502,7 +521,7 @@ func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request) {
 			s.peopleError(w, r, err)
 			return
 		}
-		data := graphData{From: from, To: to, Min: gf.MinWeight, Top: top, DataURL: "/graph/data.json?" + r.URL.RawQuery}
+		data := graphData{From: from, To: to, Min: gf.MinWeight, Top: top, DataURL: s.url("/graph/data.json?" + graphQuery(from, to, gf.MinWeight, top))}
 		s.render(w, r, http.StatusOK, "graph", page{Title: "Contact graph", Nav: "graph", Data: data, Charts: true})
 	})
 }
@@ -526,7 +545,7 @@ func (s *Server) handleGraphData(w http.ResponseWriter, r *http.Request) {
 	s.withPeople(w, r, func(d *people.Directory) {
 		gf, top, from, to, err := graphParams(r)
 		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
+			s.textError(w, r, http.StatusBadRequest, err.Error())
 			return
 		}
 		g := d.Graph(gf)
@@ -541,13 +560,30 @@ func (s *Server) handleGraphData(w http.ResponseWriter, r *http.Request) {
 		out.Query = v.Encode()
 		for i := range out.Edges {
 			e := &out.Edges[i]
-			e.Pair = "/pair?a=" + url.QueryEscape(e.Source) + "&b=" + url.QueryEscape(e.Target)
+			e.Pair = s.url("/pair?a=" + url.QueryEscape(e.Source) + "&b=" + url.QueryEscape(e.Target))
 			if out.Query != "" {
 				e.Pair += "&" + out.Query
 			}
 		}
-		writeJSONResponse(w, out)
+		if !s.record(w, r, "open", "", map[string]any{"view": "graph", "from": from, "to": to, "min": gf.MinWeight, "top": top}) {
+			return
+		}
+		s.writeJSON(w, r, out)
 	})
+}
+
+// graphQuery is the query string of the graph data for the filters.
+func graphQuery(from, to string, minWeight, top int) string {
+	v := url.Values{}
+	if from != "" {
+		v.Set("from", from)
+	}
+	if to != "" {
+		v.Set("to", to)
+	}
+	v.Set("min", strconv.Itoa(minWeight))
+	v.Set("top", strconv.Itoa(top))
+	return v.Encode()
 }
 
 // limitGraph keeps the top people by messages sent and received, and the

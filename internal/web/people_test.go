@@ -166,7 +166,7 @@ func TestPairPage(t *testing.T) {
 func TestGraphPage(t *testing.T) {
 	f, d := peopleFixture(t)
 	full := d.Graph(people.GraphFilter{})
-	mustContain(t, "graph page", f.get(t, "/graph?min=1").Body.String(), `data-src="/graph/data.json?min=1"`, "cytoscape.min.js", "/static/graph.js")
+	mustContain(t, "graph page", f.get(t, "/graph?min=1").Body.String(), `data-src="/graph/data.json?min=1&amp;top=150"`, "cytoscape.min.js", "/static/graph.js")
 	cases := []struct {
 		q            string
 		nodes, edges int

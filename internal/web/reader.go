@@ -4,15 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
+	"io"
 	"mime"
 	"net/http"
 	"os"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/casefile/casefile/internal/message"
 	"github.com/casefile/casefile/internal/model"
 	"github.com/casefile/casefile/internal/query"
 	"github.com/casefile/casefile/internal/store"
@@ -31,6 +35,8 @@ type sourceView struct {
 type attView struct {
 	N int // 1-based, for /m/{id}/attachment/{n}
 	model.Attachment
+	// Withheld says why a masked viewer cannot download it ("" if they can).
+	Withheld string
 }
 
 // related is another message that is probably a copy of this one.
@@ -41,6 +47,7 @@ type related struct {
 
 type readerData struct {
 	M           *model.Message
+	HasHTML     bool
 	Date        string
 	Sources     []sourceView
 	Attachments []attView
@@ -60,7 +67,7 @@ func (s *Server) handleReader(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if id != r.PathValue("id") {
-		http.Redirect(w, r, "/m/"+id, http.StatusSeeOther)
+		http.Redirect(w, r, s.url("/m/"+id), http.StatusSeeOther)
 		return
 	}
 	m, err := s.st.Get(ctx, id)
@@ -68,7 +75,12 @@ func (s *Server) handleReader(w http.ResponseWriter, r *http.Request) {
 		s.lookupError(w, r, "message", err)
 		return
 	}
-	d := readerData{M: m, Date: formatDate(m.DateUTC, m.DateFlag), Container: m.ContainerID}
+	v, err := s.view(r)
+	if err != nil {
+		s.maskFailure(w, r, err)
+		return
+	}
+	d := readerData{M: m, HasHTML: m.BodyHTML != "", Date: formatDate(m.DateUTC, m.DateFlag), Container: m.ContainerID}
 	for i, src := range m.Sources {
 		v := sourceView{N: i + 1, Source: src, Printed: src.Page > 0 || src.LineFrom > 0}
 		if src.FileSHA256 != "" {
@@ -80,11 +92,19 @@ func (s *Server) handleReader(w http.ResponseWriter, r *http.Request) {
 		d.Sources = append(d.Sources, v)
 	}
 	for i, a := range m.Attachments {
-		d.Attachments = append(d.Attachments, attView{N: i + 1, Attachment: a})
+		av := attView{N: i + 1, Attachment: a, Withheld: withheld(v, a)}
+		av.Text = "" // not shown; no need to mask it
+		d.Attachments = append(d.Attachments, av)
 	}
 	if m.BodyHTML != "" {
 		d.Blocked = blockedResources(m.BodyHTML)
 	}
+	// The page shows neither the HTML (it is in the frame) nor the
+	// attachments' text: leave them out of what is masked and rendered.
+	shown := *m
+	shown.BodyHTML = ""
+	shown.Attachments = nil
+	d.M = &shown
 	if d.Related, err = s.related(ctx, m); err != nil {
 		s.fail(w, r, err)
 		return
@@ -96,6 +116,9 @@ func (s *Server) handleReader(w http.ResponseWriter, r *http.Request) {
 	title := m.Subject
 	if title == "" {
 		title = "(no subject)"
+	}
+	if !s.record(w, r, "open", id, nil) {
+		return
 	}
 	s.render(w, r, http.StatusOK, "reader", page{Title: title, Nav: "search", Data: d})
 }
@@ -185,16 +208,31 @@ func (s *Server) handleBodyHTML(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	v, err := s.view(r)
+	if err != nil {
+		s.maskFailure(w, r, err)
+		return
+	}
+	body := s.sanitizer.sanitize(m.BodyHTML).HTML
+	if m.BodyHTML == "" {
+		body = "<p><i>This message has no HTML body.</i></p>"
+	} else if v.on() {
+		masked, ok := maskHTML(v.m, body)
+		if !ok {
+			// A name split over elements cannot be masked in place:
+			// show the masked text instead.
+			masked = "<p><i>This HTML body mentions a protected name in a way that cannot be masked in the formatted " +
+				"view; its text is shown instead.</i></p>\n<pre style=\"white-space:pre-wrap\">" +
+				html.EscapeString(v.m.String(m.BodyText)) + "</pre>"
+		}
+		body = masked
+	}
 	h := w.Header()
 	h.Set("Content-Security-Policy", BodyCSP)
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("X-Frame-Options", "SAMEORIGIN")
 	h.Set("Cache-Control", "no-store")
-	body := s.sanitizer.sanitize(m.BodyHTML).HTML
-	if m.BodyHTML == "" {
-		body = "<p><i>This message has no HTML body.</i></p>"
-	}
-	_, _ = w.Write([]byte(bodyHead + body + "\n</body></html>\n"))
+	_, _ = io.WriteString(w, v.str(bodyHead+body+"\n</body></html>\n"))
 }
 
 // message loads the message named by the {id} path value (exact ID).
@@ -225,6 +263,16 @@ func (s *Server) handleAttachment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	att := m.Attachments[n-1]
+	v, err := s.view(r)
+	if err != nil {
+		s.maskFailure(w, r, err)
+		return
+	}
+	if why := withheld(v, att); why != "" {
+		s.showError(w, r, http.StatusForbidden, fmt.Sprintf("Attachment %d of message %s is not downloaded while protected names are masked: %s.", n, m.ID, why),
+			"A download is the original file, which masking cannot change. Show protected names (the banner at the top) to download it, if your role allows.")
+		return
+	}
 	b, err := s.attachmentBytes(r.Context(), m, att)
 	if errors.Is(err, errNoBytes) {
 		s.showError(w, r, http.StatusNotFound, err.Error(),
@@ -233,6 +281,16 @@ func (s *Server) handleAttachment(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		s.fail(w, r, err)
+		return
+	}
+	if v.on() {
+		if why := contentLeak(r.Context(), v, att, b); why != "" {
+			s.showError(w, r, http.StatusForbidden, fmt.Sprintf("Attachment %d of message %s is not downloaded while protected names are masked: %s.", n, m.ID, why),
+				"A download is the original file, which masking cannot change. Show protected names (the banner at the top) to download it, if your role allows.")
+			return
+		}
+	}
+	if !s.record(w, r, "export", m.ID, map[string]any{"what": "attachment", "n": n, "sha256": att.SHA256}) {
 		return
 	}
 	download(w, safeFilename(att.Filename, fmt.Sprintf("%s-attachment-%d", m.ID, n)), b)
@@ -261,7 +319,81 @@ func (s *Server) handleCopy(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	download(w, fmt.Sprintf("%s-copy-%d.eml", m.ID, n), raw)
+	v, err := s.view(r)
+	if err != nil {
+		s.maskFailure(w, r, err)
+		return
+	}
+	name := fmt.Sprintf("%s-copy-%d.eml", m.ID, n)
+	details := map[string]any{"what": "copy", "n": n, "sha256": src.SHA256}
+	if v.on() {
+		masked, err := s.maskCopy(r.Context(), v, m, raw)
+		if err != nil {
+			s.showError(w, r, http.StatusForbidden, fmt.Sprintf("Copy %d of message %s is not downloaded while protected names are masked: %v.", n, m.ID, err),
+				"The masked text is on the message page. Show protected names (the banner at the top) to download the original, if your role allows.")
+			return
+		}
+		if string(masked) != string(raw) {
+			raw, name = masked, fmt.Sprintf("%s-copy-%d-masked.eml", m.ID, n)
+			details["masked"] = true
+		}
+	}
+	if !s.record(w, r, "export", m.ID, details) {
+		return
+	}
+	download(w, name, raw)
+}
+
+// maskCopy masks the protected names in a copy's bytes and checks the
+// result the way a mail program would read it (encoded words, transfer
+// encodings, character sets, attached messages, by casefile's own
+// parser): a name hidden from a byte-level replacement — in base64, in
+// quoted-printable, in another character set — cannot be masked without
+// rewriting the email, so such a copy is refused. So is a copy of a
+// message with a withheld attachment (its bytes are inside the copy).
+func (s *Server) maskCopy(ctx context.Context, v view, m *model.Message, raw []byte) ([]byte, error) {
+	for i, a := range m.Attachments {
+		if why := withheld(v, a); why != "" {
+			return nil, fmt.Errorf("it contains attachment %d, and %s", i+1, why)
+		}
+	}
+	out := []byte(v.m.String(string(raw)))
+	if err := decodedLeak(ctx, v, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// decodedLeak parses an email with casefile's parser and reports a
+// protected name anywhere in what it decodes (headers, bodies,
+// attachment names and texts, attached messages).
+func decodedLeak(ctx context.Context, v view, raw []byte) error {
+	parsed, err := message.Parse(ctx, raw, message.Options{
+		PDFToText: func(context.Context, []byte) (string, error) { return "", nil }, // attachment texts are checked from the case
+	})
+	if err != nil {
+		return fmt.Errorf("it could not be decoded to check it (%v)", err)
+	}
+	if !reflect.DeepEqual(maskDeep(v.m, parsed), parsed) {
+		return errors.New("it mentions a protected name in encoded form (base64, quoted-printable, an encoded header or another character set), which cannot be masked without rewriting the email")
+	}
+	return nil
+}
+
+// contentLeak says why an attachment's bytes may not go to a masked
+// viewer ("" when they may): they mention a protected name as text, or
+// they are an email that does once decoded.
+func contentLeak(ctx context.Context, v view, a model.Attachment, b []byte) string {
+	if v.m.String(string(b)) != string(b) {
+		return "its content mentions a protected name"
+	}
+	mt := strings.ToLower(a.MIME)
+	if mt == "message/rfc822" || mt == "message/global" || strings.HasSuffix(strings.ToLower(a.Filename), ".eml") || looksLikeHeader(b) {
+		if err := decodedLeak(ctx, v, b); err != nil {
+			return "it is an email, and " + err.Error()
+		}
+	}
+	return ""
 }
 
 // download sends b as an attachment named name, never sniffed or rendered.

@@ -73,7 +73,15 @@ type searchData struct {
 
 // handleSearch renders the search page: GET /?q=&offset=&sort=&n=.
 func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
+	v, err := s.view(r)
+	if err != nil {
+		s.maskFailure(w, r, err)
+		return
+	}
 	q := r.URL.Query().Get("q")
+	// Links carry the query as the page shows it (labels for protected
+	// names, which the server reads back as the names).
+	lq := v.str(q)
 	d := searchData{Query: q, Sort: r.URL.Query().Get("sort")}
 	offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
 	offset = max(offset, 0)
@@ -88,9 +96,10 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 		d.Error = &queryError{Message: "unknown sort " + strconv.Quote(d.Sort) + ": use rank, date or -date"}
 		d.Sort = ""
 	}
-	node, err := query.Parse(q)
+	eq := expandLabels(v.m, q)
+	node, err := query.Parse(eq)
 	if err != nil {
-		d.Error = newQueryError(q, err)
+		d.Error = newQueryError(eq, err)
 	}
 	if d.Error != nil {
 		s.render(w, r, http.StatusOK, "search", page{Title: "Search", Query: q, Nav: "search", Data: d})
@@ -107,7 +116,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 		m := h.Message
 		d.Hits = append(d.Hits, hitView{
 			ID: m.ID, Subject: m.Subject, Kind: m.Kind, ThreadID: m.ThreadID, From: m.From,
-			Date: formatDate(m.DateUTC, m.DateFlag), Snippet: highlight(h.Snippet), Copies: len(m.Sources),
+			Date: formatDate(m.DateUTC, m.DateFlag), Snippet: highlight(maskSnippet(v.snippetMasker(), h.Snippet)), Copies: len(m.Sources),
 		})
 		return nil
 	})
@@ -119,7 +128,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 		d.From, d.To = offset+1, offset+len(d.Hits)
 	}
 	link := func(off int) string {
-		u := searchURL(q, off)
+		u := s.url(searchURL(lq, off))
 		if d.Sort != "" {
 			u += sepFor(u) + "sort=" + d.Sort
 		}
@@ -135,8 +144,11 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 		d.Next = link(offset + size)
 	}
 	d.Pages = paginate(d.Total, offset, size, link)
-	d.FacetsURL = "/facets?q=" + urlQueryEscape(q)
-	d.Timeline = "/timeline?q=" + urlQueryEscape(q)
+	d.FacetsURL = s.url("/facets?q=" + urlQueryEscape(lq))
+	d.Timeline = s.url("/timeline?q=" + urlQueryEscape(lq))
+	if !s.record(w, r, "search", "", map[string]any{"query": q, "hits": d.Total, "offset": offset}) {
+		return
+	}
 	s.render(w, r, http.StatusOK, "search", page{Title: "Search", Query: q, Nav: "search", Data: d})
 }
 
@@ -210,10 +222,16 @@ func highlight(snip string) template.HTML {
 // handleCheck validates a query as it is typed (htmx): an empty fragment
 // when it parses, the error with its caret otherwise.
 func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request) {
+	v, err := s.view(r)
+	if err != nil {
+		s.maskFailure(w, r, err)
+		return
+	}
 	q := r.URL.Query().Get("q")
 	var qe *queryError
-	if _, err := query.Parse(q); err != nil {
-		qe = newQueryError(q, err)
+	eq := expandLabels(v.m, q)
+	if _, err := query.Parse(eq); err != nil {
+		qe = newQueryError(eq, err)
 	}
 	s.render(w, r, http.StatusOK, "frag-check", page{Data: qe})
 }

@@ -1,7 +1,19 @@
-// Package web is casefile's local web workspace (`casefile serve`): a
-// search page with facets, a reader that shows where a message came from
-// and renders its original HTML safely, thread trees, a query timeline,
-// and tags and notes stored in the case's edit log.
+// Package web is casefile's web workspace (`casefile serve`): a search
+// page with facets, a reader that shows where a message came from and
+// renders its original HTML safely, thread trees, people, a contact
+// graph, timelines, and tags and notes stored in the case's edit log.
+//
+// A Server serves one case. Locally (`casefile serve --case DIR`) it is
+// the whole site, on loopback, without accounts. In team mode
+// (`casefile serve --db DSN`) a Hub hosts every case of a PostgreSQL
+// server: it logs users in (package team), checks their role on the
+// case for every request, and mounts one Server per case under
+// /c/NAME/; the Server then records searches, opened messages, exports
+// and edits in the audit log through its Access.
+//
+// Protected names (package mask) are masked in everything a Server
+// sends — pages, fragments, JSON, exports, the sanitised HTML body and
+// text downloads — unless the viewer chose to show them (see mask.go).
 //
 // Everything is served from the binary: server-rendered html/template
 // pages enhanced with htmx, and the vendored front-end libraries (htmx,
@@ -17,9 +29,10 @@
 //     <iframe sandbox> (no scripts, opaque origin) under
 //     "default-src 'none'", so no script runs and nothing is fetched;
 //   - requests whose Host header is not the bound loopback address are
-//     refused (DNS rebinding), and every state-changing request needs
-//     the per-process CSRF token in a SameSite=Strict cookie and in a
-//     form field or header (double submit), and a same-origin Origin.
+//     refused (DNS rebinding; local mode), and every state-changing
+//     request needs the per-process CSRF token in a SameSite=Strict
+//     cookie and in a form field or header (double submit), and a
+//     same-origin Origin.
 package web
 
 import (
@@ -31,6 +44,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"log"
 	"net"
@@ -81,17 +95,33 @@ type Options struct {
 	Actor string
 	// Logger receives one line per server error; nil means log.Default().
 	Logger *log.Logger
+	// Prefix is the URL path the server is mounted under, without a
+	// trailing slash: "" locally, "/c/NAME" on a team server. Every link
+	// the server writes starts with it; requests reach the server with
+	// the prefix already stripped (the Hub does it).
+	Prefix string
+	// Name is the case's name, shown in the header in team mode.
+	Name string
+	// MaskPII also masks US Social Security and phone numbers (as
+	// casefile --mask-pii does).
+	MaskPII bool
+	// Unmasked starts the server with protected names shown (local mode,
+	// casefile serve --unmask); the banner says so and a click masks
+	// them again.
+	Unmasked bool
+	// Access connects the server to a team server: who is asking, may
+	// they show protected names, and the audit log. Nil is local mode.
+	Access Access
 }
 
 // Server serves one case. Create it with New; it is an http.Handler.
 type Server struct {
-	c      *casedir.Case
-	st     store.Store
-	opts   Options
-	log    *log.Logger
-	mux    *http.ServeMux
-	pages  map[string]*template.Template
-	static fs.FS
+	c     *casedir.Case
+	st    store.Store
+	opts  Options
+	log   *log.Logger
+	mux   *http.ServeMux
+	pages map[string]*template.Template
 	// csrf is the per-process token; cookie is its cookie's name (it
 	// includes the port: browsers share cookies between ports).
 	csrf, cookie string
@@ -106,6 +136,14 @@ type Server struct {
 	// ctx ends background work (the people build) on Close.
 	ctx    context.Context
 	cancel context.CancelFunc
+	// prefix is Options.Prefix; access is Options.Access or the local
+	// single-user access.
+	prefix string
+	access Access
+	// masks caches the case's masker; unmask remembers who chose to
+	// show protected names.
+	masks  maskCache
+	unmask unmaskState
 }
 
 // New prepares a server for opts.Case.
@@ -115,6 +153,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.Actor == "" {
 		opts.Actor = "web"
+	}
+	if opts.Prefix != "" && (!strings.HasPrefix(opts.Prefix, "/") || strings.HasSuffix(opts.Prefix, "/")) {
+		return nil, fmt.Errorf("web: prefix %q must start with / and not end with /", opts.Prefix)
 	}
 	lg := opts.Logger
 	if lg == nil {
@@ -141,12 +182,18 @@ func New(opts Options) (*Server, error) {
 		sanitizer: newSanitizer(),
 
 		exactFacets: DefaultExactFacetLimit,
+		prefix:      opts.Prefix,
+		access:      opts.Access,
+		unmask:      unmaskState{on: map[string]time.Time{}},
 	}
-	if s.pages, err = parsePages(); err != nil {
+	if s.access == nil {
+		s.access = localAccess{actor: opts.Actor}
+	}
+	if opts.Unmasked {
+		s.unmask.on[""] = time.Now()
+	}
+	if s.pages, err = parsePages(s.funcs()); err != nil {
 		return nil, err
-	}
-	if s.static, err = fs.Sub(embedded, "assets"); err != nil {
-		return nil, fmt.Errorf("web: assets: %w", err)
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.routes()
@@ -191,18 +238,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 	h.Set("Cross-Origin-Resource-Policy", "same-origin")
 	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
-	if !s.opts.AllowRemote && !s.hosts[strings.ToLower(r.Host)] {
+	if !s.opts.AllowRemote && s.opts.Access == nil && !s.hosts[strings.ToLower(r.Host)] {
 		http.Error(w, fmt.Sprintf("casefile: refused request for host %q: this server only answers at %s "+
 			"(a page from another site may be trying to reach it)", r.Host, s.opts.Addr), http.StatusMisdirectedRequest)
 		return
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && !s.access.Viewer(r).Token {
+		// (A request authenticated by an API token carries no ambient
+		// credential a foreign page could borrow: no CSRF token needed.)
 		if err := s.checkCSRF(r); err != nil {
 			http.Error(w, "casefile: "+err.Error(), http.StatusForbidden)
 			return
 		}
 	}
-	s.mux.ServeHTTP(w, r)
+	s.mux.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), viewKey{}, &viewOnce{})))
 }
 
 // checkCSRF verifies a state-changing request: same-origin Origin (when
@@ -239,43 +288,76 @@ func (s *Server) tokenOK(v string) bool {
 	return len(v) == len(s.csrf) && subtle.ConstantTimeCompare([]byte(v), []byte(s.csrf)) == 1
 }
 
+// route is one entry of the server's routing table.
+type route struct {
+	pattern string
+	handle  func(*Server, http.ResponseWriter, *http.Request)
+}
+
+// routes is every page and endpoint of a case (GET routes are read
+// access; every other method changes the case). Tests enumerate it to
+// check each route's masking and permissions.
+var routes = []route{
+	{"GET /{$}", (*Server).handleSearch},
+	{"GET /search", (*Server).handleSearch},
+	{"GET /facets", (*Server).handleFacets},
+	{"GET /check", (*Server).handleCheck},
+	{"GET /m/{id}", (*Server).handleReader},
+	{"GET /m/{id}/body.html", (*Server).handleBodyHTML},
+	{"GET /m/{id}/attachment/{n}", (*Server).handleAttachment},
+	{"GET /m/{id}/copy/{n}", (*Server).handleCopy},
+	{"POST /m/{id}/tags", (*Server).handleTagAdd},
+	{"POST /m/{id}/tags/remove", (*Server).handleTagRemove},
+	{"POST /m/{id}/notes", (*Server).handleNoteAdd},
+	{"GET /t/{id}", (*Server).handleThread},
+	{"GET /tags", (*Server).handleTags},
+	{"GET /export/edits.jsonl", (*Server).handleExportEdits},
+	{"GET /timeline", (*Server).handleTimeline},
+	{"GET /timeline/data.json", (*Server).handleTimelineData},
+	{"GET /people", (*Server).handlePeople},
+	{"POST /people/rebuild", (*Server).handleRebuildPeople},
+	{"GET /person", (*Server).handlePersonRef},
+	{"GET /p/{id}", (*Server).handlePerson},
+	{"GET /p/{id}/timeline", (*Server).handlePersonTimeline},
+	{"GET /p/{id}/timeline.json", (*Server).handlePersonTimelineData},
+	{"GET /pair", (*Server).handlePair},
+	{"GET /graph", (*Server).handleGraph},
+	{"GET /graph/data.json", (*Server).handleGraphData},
+	{"POST /unmask", (*Server).handleUnmask},
+	{"POST /mask", (*Server).handleMask},
+}
+
 func (s *Server) routes() {
 	m := s.mux
-	m.HandleFunc("GET /{$}", s.handleSearch)
-	m.HandleFunc("GET /search", s.handleSearch)
-	m.HandleFunc("GET /facets", s.handleFacets)
-	m.HandleFunc("GET /check", s.handleCheck)
-	m.HandleFunc("GET /m/{id}", s.handleReader)
-	m.HandleFunc("GET /m/{id}/body.html", s.handleBodyHTML)
-	m.HandleFunc("GET /m/{id}/attachment/{n}", s.handleAttachment)
-	m.HandleFunc("GET /m/{id}/copy/{n}", s.handleCopy)
-	m.HandleFunc("POST /m/{id}/tags", s.handleTagAdd)
-	m.HandleFunc("POST /m/{id}/tags/remove", s.handleTagRemove)
-	m.HandleFunc("POST /m/{id}/notes", s.handleNoteAdd)
-	m.HandleFunc("GET /t/{id}", s.handleThread)
-	m.HandleFunc("GET /tags", s.handleTags)
-	m.HandleFunc("GET /export/edits.jsonl", s.handleExportEdits)
-	m.HandleFunc("GET /timeline", s.handleTimeline)
-	m.HandleFunc("GET /timeline/data.json", s.handleTimelineData)
-	m.HandleFunc("GET /people", s.handlePeople)
-	m.HandleFunc("POST /people/rebuild", s.handleRebuildPeople)
-	m.HandleFunc("GET /person", s.handlePersonRef)
-	m.HandleFunc("GET /p/{id}", s.handlePerson)
-	m.HandleFunc("GET /p/{id}/timeline", s.handlePersonTimeline)
-	m.HandleFunc("GET /p/{id}/timeline.json", s.handlePersonTimelineData)
-	m.HandleFunc("GET /pair", s.handlePair)
-	m.HandleFunc("GET /graph", s.handleGraph)
-	m.HandleFunc("GET /graph/data.json", s.handleGraphData)
-	static := http.StripPrefix("/static/", http.FileServerFS(s.static))
-	m.Handle("GET /static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	for _, rt := range routes {
+		m.HandleFunc(rt.pattern, func(w http.ResponseWriter, r *http.Request) { rt.handle(s, w, r) })
+	}
+	m.Handle("GET /static/", StaticHandler())
+}
+
+// StaticHandler serves the embedded assets (scripts, styles, vendored
+// libraries) under /static/, without directory listings. Pages refer
+// to them at /static/ whatever their prefix, so a team server mounts it
+// once at the root (it holds nothing from any case).
+func StaticHandler() http.Handler {
+	sub, err := fs.Sub(embedded, "assets")
+	if err != nil {
+		panic(err) // the embedded tree always has assets/
+	}
+	static := http.StripPrefix("/static/", http.FileServerFS(sub))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/") {
 			http.NotFound(w, r) // no directory listings
 			return
 		}
+		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		static.ServeHTTP(w, r)
-	}))
+	})
 }
+
+// url returns the server's own URL for path (which starts with /).
+func (s *Server) url(path string) string { return s.prefix + path }
 
 // page is the data every full page template gets.
 type page struct {
@@ -286,16 +368,43 @@ type page struct {
 	Data  any
 	// Charts selects ChartCSP instead of PageCSP.
 	Charts bool
+	// Mask is the protected-names banner (set by render).
+	Mask maskBanner
+	// Team is the team-mode header (user and case), nil locally.
+	Team *teamHeader
+}
+
+// teamHeader is shown in the header of a team server's case pages.
+type teamHeader struct {
+	User, Case string
 }
 
 // render writes a page (or a fragment when name starts with "frag-").
+// Everything the template sees is masked first (unless the viewer chose
+// to show protected names), and the finished page is masked again as a
+// whole (see mask.go).
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
 	t, ok := s.pages[name]
 	if !ok {
 		s.fail(w, r, fmt.Errorf("web: no template %s", name))
 		return
 	}
+	v, err := s.view(r)
+	if err != nil {
+		s.maskFailure(w, r, err)
+		return
+	}
 	p.CSRF = s.csrf
+	if !strings.HasPrefix(name, "frag-") {
+		p.Mask = s.banner(r, v)
+		if s.opts.Access != nil {
+			p.Team = &teamHeader{User: s.access.Viewer(r).Name, Case: s.opts.Name}
+		}
+	}
+	if v.on() {
+		p.Title, p.Query = v.m.String(p.Title), v.m.String(p.Query)
+		p.Data = maskDeep(v.m, p.Data)
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	if p.Charts {
@@ -305,14 +414,14 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Cache-Control", "no-store")
-	http.SetCookie(w, &http.Cookie{Name: s.cookie, Value: s.csrf, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: s.cookie, Value: s.csrf, Path: s.prefix + "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	var buf strings.Builder
 	if err := t.ExecuteTemplate(&buf, "root", p); err != nil {
 		s.fail(w, r, fmt.Errorf("web: render %s: %w", name, err))
 		return
 	}
 	w.WriteHeader(status)
-	_, _ = w.Write([]byte(buf.String()))
+	_, _ = io.WriteString(w, v.str(buf.String()))
 }
 
 // errorData is shown by the error page.

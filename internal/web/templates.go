@@ -14,8 +14,9 @@ import (
 
 // parsePages builds one template set per page: the layout and the shared
 // partials plus the page's own file. Files named frag-*.html are
-// fragments (htmx responses) and define "root" themselves.
-func parsePages() (map[string]*template.Template, error) {
+// fragments (htmx responses) and hub-*.html the team server's own pages;
+// both define "root" themselves.
+func parsePages(funcs template.FuncMap) (map[string]*template.Template, error) {
 	base, err := template.New("").Funcs(funcs).ParseFS(embedded, "templates/partials/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: templates: %w", err)
@@ -34,7 +35,7 @@ func parsePages() (map[string]*template.Template, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !strings.HasPrefix(name, "frag-") {
+		if !strings.HasPrefix(name, "frag-") && !strings.HasPrefix(name, "hub-") {
 			if t, err = t.ParseFS(embedded, "templates/layout.html"); err != nil {
 				return nil, fmt.Errorf("web: template layout: %w", err)
 			}
@@ -47,32 +48,48 @@ func parsePages() (map[string]*template.Template, error) {
 	return pages, nil
 }
 
-var funcs = template.FuncMap{
-	"date": func(t *time.Time, flag string) string { return formatDate(t, flag) },
-	"addrs": func(as []model.Address) string {
-		s := make([]string, len(as))
-		for i, a := range as {
-			s[i] = a.String()
-		}
-		return strings.Join(s, ", ")
-	},
-	"sender": func(a model.Address) string {
-		if a.Name != "" {
-			return a.Name
-		}
-		if a.Address != "" {
-			return a.Address
-		}
-		return "(no sender)"
-	},
-	"searchURL": searchURL,
-	"pesc":      url.PathEscape,
-	"bytes":     humanBytes,
-	"add":       func(a, b int) int { return a + b },
-	"short":     func(s string) string { return shorten(s, 12) },
+// funcs are the template functions of a server. base is the URL prefix
+// every link starts with ({{base}}/m/ID); searchURL links to a search
+// under it.
+func (s *Server) funcs() template.FuncMap {
+	return templateFuncs(s.prefix)
 }
 
-// searchURL links to the search page for q at offset.
+// templateFuncs are the template functions for links under prefix.
+func templateFuncs(prefix string) template.FuncMap {
+	return template.FuncMap{
+		"base":      func() string { return prefix },
+		"searchURL": func(q string, offset int) string { return prefix + searchURL(q, offset) },
+		"date":      func(t *time.Time, flag string) string { return formatDate(t, flag) },
+		"addrs":     addrList,
+		"sender":    senderLabel,
+		"pesc":      url.PathEscape,
+		"bytes":     humanBytes,
+		"add":       func(a, b int) int { return a + b },
+		"short":     func(s string) string { return shorten(s, 12) },
+	}
+}
+
+func addrList(as []model.Address) string {
+	s := make([]string, len(as))
+	for i, a := range as {
+		s[i] = a.String()
+	}
+	return strings.Join(s, ", ")
+}
+
+func senderLabel(a model.Address) string {
+	if a.Name != "" {
+		return a.Name
+	}
+	if a.Address != "" {
+		return a.Address
+	}
+	return "(no sender)"
+}
+
+// searchURL links to the search page for q at offset (without the
+// server's prefix).
 func searchURL(q string, offset int) string {
 	v := url.Values{}
 	if q != "" {

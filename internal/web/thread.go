@@ -49,7 +49,7 @@ func (s *Server) handleThread(w http.ResponseWriter, r *http.Request) {
 				"Threads are computed at the end of a complete ingest: finish the ingest (run it again) to thread it.")
 			return
 		}
-		http.Redirect(w, r, "/t/"+url.PathEscape(m.ThreadID)+"?m="+url.QueryEscape(id), http.StatusSeeOther)
+		http.Redirect(w, r, s.url("/t/"+url.PathEscape(m.ThreadID)+"?m="+url.QueryEscape(id)), http.StatusSeeOther)
 		return
 	}
 	if err != nil {
@@ -57,7 +57,7 @@ func (s *Server) handleThread(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cur := r.URL.Query().Get("m")
-	d := threadData{ID: tid, Roots: buildTree(entries, cur), SearchURL: searchURL("thread:"+tid, 0)}
+	d := threadData{ID: tid, Roots: buildTree(entries, cur), SearchURL: s.url(searchURL("thread:"+tid, 0))}
 	for _, e := range entries {
 		if e.Placeholder {
 			d.Placeholders++
@@ -73,6 +73,9 @@ func (s *Server) handleThread(w http.ResponseWriter, r *http.Request) {
 				break
 			}
 		}
+	}
+	if !s.record(w, r, "open", tid, map[string]any{"view": "thread"}) {
+		return
 	}
 	s.render(w, r, http.StatusOK, "thread", page{Title: title, Nav: "search", Data: d})
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"net/http"
 	"time"
 
@@ -40,10 +39,16 @@ type timelineJSON struct {
 // handleTimeline renders GET /timeline?q=: the page; the items come from
 // /timeline/data.json and are drawn by vis-timeline.
 func (s *Server) handleTimeline(w http.ResponseWriter, r *http.Request) {
+	v, err := s.view(r)
+	if err != nil {
+		s.maskFailure(w, r, err)
+		return
+	}
 	q := r.URL.Query().Get("q")
-	d := timelineData{Query: q, DataURL: "/timeline/data.json?q=" + urlQueryEscape(q)}
-	if _, err := query.Parse(q); err != nil {
-		d.Error = newQueryError(q, err)
+	d := timelineData{Query: q, DataURL: s.url("/timeline/data.json?q=" + urlQueryEscape(v.str(q)))}
+	eq := expandLabels(v.m, q)
+	if _, err := query.Parse(eq); err != nil {
+		d.Error = newQueryError(eq, err)
 	}
 	s.render(w, r, http.StatusOK, "timeline", page{Title: "Timeline", Query: q, Nav: "timeline", Data: d, Charts: true})
 }
@@ -52,10 +57,15 @@ func (s *Server) handleTimeline(w http.ResponseWriter, r *http.Request) {
 // maxTimelineItems of them.
 func (s *Server) handleTimelineData(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	q := r.URL.Query().Get("q")
-	node, err := query.Parse(q)
+	v, err := s.view(r)
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+		s.maskFailure(w, r, err)
+		return
+	}
+	q := r.URL.Query().Get("q")
+	node, err := query.Parse(expandLabels(v.m, q))
+	if err != nil {
+		s.textError(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
 	out := timelineJSON{Query: node.String(), Items: []timelineItem{}}
@@ -85,7 +95,8 @@ func (s *Server) handleTimelineData(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out.Shown = len(out.Items)
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	_ = json.NewEncoder(w).Encode(out)
+	if !s.record(w, r, "search", "", map[string]any{"query": q, "hits": out.Total, "view": "timeline"}) {
+		return
+	}
+	s.writeJSON(w, r, out)
 }

@@ -7,6 +7,7 @@
   var el = document.getElementById('graph');
   if (!el || typeof cytoscape === 'undefined') return;
   var status = document.getElementById('graph-status');
+  var base = el.getAttribute('data-base') || '';
   fetch(el.getAttribute('data-src'), { credentials: 'same-origin' })
     .then(function (r) {
       if (!r.ok) return r.text().then(function (t) { throw new Error(t); });
@@ -37,7 +38,7 @@
         ],
         layout: { name: d.nodes.length > 300 ? 'grid' : 'cose', animate: false, randomize: false, nodeRepulsion: 8000 }
       });
-      cy.on('tap', 'node', function (ev) { window.location.href = '/p/' + encodeURIComponent(ev.target.id()); });
+      cy.on('tap', 'node', function (ev) { window.location.href = base + '/p/' + encodeURIComponent(ev.target.id()); });
       cy.on('tap', 'edge', function (ev) { window.location.href = ev.target.data('pair'); });
       el.setAttribute('data-nodes', String(cy.nodes().length));
       el.setAttribute('data-edges', String(cy.edges().length));

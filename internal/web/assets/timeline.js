@@ -6,6 +6,7 @@
   var el = document.getElementById('timeline');
   if (!el || typeof vis === 'undefined') return;
   var status = document.getElementById('timeline-status');
+  var base = el.getAttribute('data-base') || '';
 
   function label(it) {
     var span = document.createElement('span');
@@ -28,7 +29,7 @@
       tl.on('select', function (p) {
         if (!p.items || !p.items.length) return;
         var it = items.get(p.items[0]);
-        if (it && it.message) window.location.href = '/m/' + encodeURIComponent(it.message);
+        if (it && it.message) window.location.href = base + '/m/' + encodeURIComponent(it.message);
       });
       el.setAttribute('data-items', String(d.shown));
       var msg = d.shown + (d.shown === 1 ? ' entry' : ' entries') + ' on the timeline';
