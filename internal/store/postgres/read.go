@@ -258,6 +258,10 @@ func (s *Store) SetThreads(ctx context.Context, as []store.ThreadAssignment, ph 
 		args []any
 	}{
 		{"lock case", `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, []any{lockKey(s.schema)}},
+		// The planner guesses 10 rows for an unnest of a parameter and
+		// then nests loops over 100,000s of IDs (hours at 100k messages):
+		// hash joins only, for this transaction.
+		{"plan", `SET LOCAL enable_nestloop = off`, nil},
 		{"assign threads", `UPDATE messages m SET thread_id = u.thread_id, parent_id = u.parent_id
 			FROM unnest($1::text[], $2::text[], $3::text[]) AS u(id, thread_id, parent_id)
 			WHERE m.id = u.id AND (m.thread_id <> u.thread_id OR m.parent_id <> u.parent_id)`, []any{ids, threads, parents}},
