@@ -72,7 +72,13 @@ func startCluster() {
 		cmd := exec.Command("pg_ctlcluster", "--skip-systemctl-redirect", filepath.Base(v), "main", "start")
 		_ = cmd.Run()
 	}
-	time.Sleep(time.Second)
+	// Wait (up to 30 s) for the server to accept connections.
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+		if pool, err := connect(context.Background()); err == nil {
+			pool.Close()
+			return
+		}
+	}
 }
 
 // Schema returns a fresh schema name, unique to this test run, and drops

@@ -10,6 +10,8 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/casefile/casefile/internal/model"
@@ -257,6 +259,18 @@ type Edit struct {
 	Actor  string            `json:"actor"`
 	Reason string            `json:"reason,omitempty"`
 	At     time.Time         `json:"at"`
+}
+
+// ValidateEdit checks what every backend's AddEdit requires: a kind, a
+// target, and a tag for tag edits.
+func ValidateEdit(e Edit) error {
+	if e.Kind == "" || e.Target == "" {
+		return errors.New("store: edit needs a kind and a target")
+	}
+	if (e.Kind == EditTagAdd || e.Kind == EditTagRemove) && strings.TrimSpace(e.Value) == "" {
+		return fmt.Errorf("store: %s on %s needs a tag", e.Kind, e.Target)
+	}
+	return nil
 }
 
 // EditFilter selects edits. Empty fields match everything; KindPrefix

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -14,11 +13,8 @@ import (
 // AddEdit appends e to the edit log and applies tag edits, in one
 // transaction. At is kept to the microsecond (PostgreSQL's precision).
 func (s *Store) AddEdit(ctx context.Context, e store.Edit) (store.Edit, error) {
-	if e.Kind == "" || e.Target == "" {
-		return e, fmt.Errorf("store: edit needs a kind and a target")
-	}
-	if (e.Kind == store.EditTagAdd || e.Kind == store.EditTagRemove) && strings.TrimSpace(e.Value) == "" {
-		return e, fmt.Errorf("store: %s on %s needs a tag", e.Kind, e.Target)
+	if err := store.ValidateEdit(e); err != nil {
+		return e, err
 	}
 	if e.At.IsZero() {
 		e.At = time.Now()

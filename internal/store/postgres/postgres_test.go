@@ -7,101 +7,26 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/casefile/casefile/internal/model"
+	"github.com/casefile/casefile/internal/pgtest"
 	"github.com/casefile/casefile/internal/query"
 	"github.com/casefile/casefile/internal/store"
 	"github.com/casefile/casefile/internal/store/storetest"
 )
 
-const defaultTestDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+func testDSN() string { return pgtest.DSN() }
 
-func testDSN() string {
-	if dsn := os.Getenv("CASEFILE_TEST_PG"); dsn != "" {
-		return dsn
-	}
-	return defaultTestDSN
-}
-
-var (
-	serverOnce sync.Once
-	serverErr  error
-)
-
-// reachable reports whether the server at dsn answers within a second.
-func reachable(dsn string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		return err
-	}
-	return conn.Close(ctx)
-}
-
-// startLocalServer starts the machine's PostgreSQL cluster the way
-// scripts/services.sh does, when the DSN points at this machine.
-func startLocalServer(dsn string) error {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return err
-	}
-	if h := u.Hostname(); h != "127.0.0.1" && h != "localhost" && h != "::1" {
-		return fmt.Errorf("%s is not this machine", h)
-	}
-	if _, err := exec.LookPath("pg_ctlcluster"); err != nil {
-		return errors.New("pg_ctlcluster not found (Debian's postgresql package is not installed)")
-	}
-	versions, _ := filepath.Glob("/etc/postgresql/*")
-	if len(versions) == 0 {
-		return errors.New("no cluster in /etc/postgresql")
-	}
-	out, err := exec.Command("pg_ctlcluster", "--skip-systemctl-redirect", filepath.Base(versions[0]), "main", "start").CombinedOutput()
-	if err != nil && !strings.Contains(string(out), "already running") {
-		return fmt.Errorf("pg_ctlcluster: %v: %s", err, out)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if err = reachable(dsn); err == nil || time.Now().After(deadline) {
-			return err
-		}
-		if c, derr := net.DialTimeout("tcp", u.Host, time.Second); derr == nil {
-			c.Close()
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-}
-
-// needServer returns the test DSN, starting a local server if needed,
-// and skips the test when no server can be reached.
+// needServer returns the test DSN, starting the local server if needed
+// (pgtest), and skips the test when no server can be reached.
 func needServer(t testing.TB) string {
 	t.Helper()
-	dsn := testDSN()
-	serverOnce.Do(func() {
-		if serverErr = reachable(dsn); serverErr == nil {
-			return
-		}
-		if err := startLocalServer(dsn); err != nil {
-			serverErr = fmt.Errorf("%v; starting it failed: %v", serverErr, err)
-			return
-		}
-		serverErr = nil
-	})
-	if serverErr != nil {
-		t.Skipf("PostgreSQL unreachable at %s (set CASEFILE_TEST_PG or run scripts/services.sh): %v", dsn, serverErr)
-	}
-	return dsn
+	pgtest.Pool(t)
+	return pgtest.DSN()
 }
 
 // caseName returns a fresh case name for this test.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/casefile/casefile/internal/store"
@@ -13,11 +12,8 @@ import (
 // AddEdit appends e to the edit log and applies tag edits, in one
 // transaction.
 func (s *Store) AddEdit(ctx context.Context, e store.Edit) (store.Edit, error) {
-	if e.Kind == "" || e.Target == "" {
-		return e, fmt.Errorf("store: edit needs a kind and a target")
-	}
-	if (e.Kind == store.EditTagAdd || e.Kind == store.EditTagRemove) && strings.TrimSpace(e.Value) == "" {
-		return e, fmt.Errorf("store: %s on %s needs a tag", e.Kind, e.Target)
+	if err := store.ValidateEdit(e); err != nil {
+		return e, err
 	}
 	if e.At.IsZero() {
 		e.At = time.Now().UTC()
