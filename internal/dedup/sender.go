@@ -2,6 +2,7 @@ package dedup
 
 import (
 	"fmt"
+	"github.com/casefile/casefile/internal/textdist"
 	"slices"
 	"strings"
 
@@ -92,7 +93,7 @@ func fuzzyEq(a, b string) bool {
 	if len(a) < 5 || len(b) < 5 || abs(len(a)-len(b)) > 1 {
 		return false
 	}
-	return levenshtein([]rune(a), []rune(b)) <= 1
+	return textdist.Runes([]rune(a), []rune(b)) <= 1
 }
 
 func abs(x int) int {
@@ -117,7 +118,7 @@ func senderScore(a, b sender) (float64, string) {
 			try(1, "same address")
 		case a.local == b.local:
 			try(0.85, "same address local part, different domain")
-		case len(a.local) >= 6 && a.domain == b.domain && levenshtein([]rune(a.local), []rune(b.local)) <= 1:
+		case len(a.local) >= 6 && a.domain == b.domain && textdist.Runes([]rune(a.local), []rune(b.local)) <= 1:
 			try(0.85, "address differs by one character (OCR)")
 		}
 	}

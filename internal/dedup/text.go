@@ -1,6 +1,7 @@
 package dedup
 
 import (
+	"github.com/casefile/casefile/internal/textdist"
 	"hash/fnv"
 	"regexp"
 	"slices"
@@ -250,29 +251,6 @@ func editRatio(a, b string) float64 {
 	if len(ra) == 0 && len(rb) == 0 {
 		return 1
 	}
-	d := levenshtein(ra, rb)
+	d := textdist.Runes(ra, rb)
 	return 1 - float64(d)/float64(max(len(ra), len(rb)))
-}
-
-func levenshtein(a, b []rune) int {
-	if len(a) < len(b) {
-		a, b = b, a
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

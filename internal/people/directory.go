@@ -2,6 +2,7 @@ package people
 
 import (
 	"fmt"
+	"github.com/casefile/casefile/internal/textdist"
 	"regexp"
 	"sort"
 	"strings"
@@ -247,7 +248,7 @@ func (d *Directory) closeNames(ws []string) []Candidate {
 		if close := func() bool {
 			for _, w := range ws {
 				for _, t := range tokens {
-					if len(w) >= 3 && len(t) >= 3 && (levenshtein(w, t) <= max(1, len(w)/4) || strings.HasPrefix(t, w[:3])) {
+					if len(w) >= 3 && len(t) >= 3 && (textdist.Levenshtein(w, t) <= max(1, len(w)/4) || strings.HasPrefix(t, w[:3])) {
 						return true
 					}
 				}
@@ -269,7 +270,7 @@ func (d *Directory) closeAddresses(a string) []Candidate {
 		}
 		for _, x := range p.Addresses {
 			l, dm := splitAddress(x)
-			if levenshtein(x, a) <= 2 || l == local && local != "" || dm == dom && dom != "" && levenshtein(l, local) <= 2 {
+			if textdist.Levenshtein(x, a) <= 2 || l == local && local != "" || dm == dom && dom != "" && textdist.Levenshtein(l, local) <= 2 {
 				out = append(out, candidate(p))
 				break
 			}

@@ -1,6 +1,7 @@
 package people
 
 import (
+	"github.com/casefile/casefile/internal/textdist"
 	"strings"
 	"unicode"
 
@@ -400,28 +401,6 @@ func nicknameOf(word, given string) bool {
 	return false
 }
 
-// levenshtein is the edit distance between two short strings.
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			c := 1
-			if ra[i-1] == rb[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
-}
-
 // ocrCanon maps the letter groups OCR typically confuses to one form, so
 // that "rn"/"m", "cl"/"d", "vv"/"w", "0"/"o" and "1"/"l" count as one
 // misread.
@@ -438,7 +417,7 @@ func ocrVariant(a, b string) bool {
 	if a == b || len(a) < 3 || len(b) < 3 {
 		return false
 	}
-	if d := levenshtein(a, b); d == 1 {
+	if d := textdist.Levenshtein(a, b); d == 1 {
 		return !digitSwap(a, b)
 	}
 	return ocrCanon(a) == ocrCanon(b)

@@ -1,6 +1,7 @@
 package printed
 
 import (
+	"github.com/casefile/casefile/internal/textdist"
 	"regexp"
 	"sort"
 	"strings"
@@ -106,7 +107,7 @@ func LearnAliases(msgs []*model.Message) *AliasTable {
 			for j := i + 1; j < len(list); j++ {
 				a, b := list[i], list[j]
 				la, lb := a[:strings.LastIndexByte(a, '@')], b[:strings.LastIndexByte(b, '@')]
-				if len(la) < 5 || len(lb) < 5 || levenshtein(la, lb) != 1 {
+				if len(la) < 5 || len(lb) < 5 || textdist.Levenshtein(la, lb) != 1 {
 					continue
 				}
 				for n := range byAddr[a] {
@@ -331,7 +332,7 @@ func namesCompatible(a, b string) bool {
 		return true
 	case firstSame && (strings.HasPrefix(ly, lx) || strings.HasPrefix(lx, ly)):
 		return true
-	case len(lx) >= 5 && len(ly) >= 5 && levenshtein(lx, ly) <= 1:
+	case len(lx) >= 5 && len(ly) >= 5 && textdist.Levenshtein(lx, ly) <= 1:
 		return true
 	case len(lx) >= 4 && len(ly) >= 4 && (strings.HasPrefix(ly, lx) || strings.HasPrefix(lx, ly)):
 		return true
@@ -434,7 +435,7 @@ func givenGroup(w string) (string, bool) {
 		return "", false
 	}
 	for k, g := range givenNames {
-		if len(k) >= 6 && levenshtein(k, w) == 1 {
+		if len(k) >= 6 && textdist.Levenshtein(k, w) == 1 {
 			return g, true
 		}
 	}
@@ -467,7 +468,7 @@ func handleMatches(handle, name string) bool {
 		cands = append(cands, f[:1]+ws[1][:1]+l)
 	}
 	for _, c := range cands {
-		if h == c || len(h) >= 7 && levenshtein(h, c) <= 1 {
+		if h == c || len(h) >= 7 && textdist.Levenshtein(h, c) <= 1 {
 			return true
 		}
 	}

@@ -1,6 +1,7 @@
 package printed
 
 import (
+	"github.com/casefile/casefile/internal/textdist"
 	"regexp"
 	"strings"
 	"unicode"
@@ -161,7 +162,7 @@ func classifyLabel(cand string) (key string, fuzzy bool, ok bool) {
 		return "", false, false
 	}
 	for _, tgt := range fuzzyTargets {
-		d := levenshtein(f, tgt.label)
+		d := textdist.Levenshtein(f, tgt.label)
 		max := 1
 		switch {
 		case len(tgt.label) >= 8:
@@ -183,27 +184,6 @@ func classifyLabel(cand string) (key string, fuzzy bool, ok bool) {
 // foldOCR undoes frequent OCR confusions in a lower-case label.
 func foldOCR(s string) string {
 	return strings.NewReplacer("rn", "m", "0", "o", "1", "l", "|", "l", "!", "l", "5", "s", "vv", "w", "cl", "d").Replace(s)
-}
-
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			c := 1
-			if ra[i-1] == rb[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
 
 // inlineLabels splits OCR-joined headers such as
