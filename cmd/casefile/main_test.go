@@ -606,3 +606,74 @@ func TestQueueIngestWorkerKilled(t *testing.T) {
 		}
 	}
 }
+
+// TestTeamModeTokens: with an API token, every CLI command on a case on
+// the server checks the account's role there and is audited; a reader
+// cannot change the case, and another case does not exist for them.
+func TestTeamModeTokens(t *testing.T) {
+	pgtest.Pool(t)
+	dsn := pgtest.DSN()
+	stamp := time.Now().UnixNano()
+	caseA, caseB := fmt.Sprintf("tokA_%d", stamp), fmt.Sprintf("tokB_%d", stamp)
+	schema := fmt.Sprintf("team_test_%d", stamp)
+	t.Cleanup(func() {
+		postgres.DropCase(context.Background(), dsn, caseA)
+		postgres.DropCase(context.Background(), dsn, caseB)
+		pool := pgtest.Pool(t)
+		pool.Exec(context.Background(), `DROP SCHEMA IF EXISTS `+schema+` CASCADE`)
+	})
+	data := t.TempDir()
+	env := append(os.Environ(), "CASEFILE_CASE=", "CASEFILE_DB="+dsn, "CASEFILE_DATA="+data, "CASEFILE_TEAM_SCHEMA="+schema)
+	runEnv := func(stdin string, extra []string, args ...string) result {
+		t.Helper()
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(append([]string{}, env...), extra...)
+		cmd.Stdin = strings.NewReader(stdin)
+		var o, e bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &o, &e
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+		return result{o.String(), e.String(), code}
+	}
+	for _, c := range []string{caseA, caseB} {
+		if r := runEnv("", nil, "ingest", "--init", "-q", "--case", c, "../../examples/harbor"); r.code != 0 {
+			t.Fatalf("ingest %s: %d %s", c, r.code, r.stderr)
+		}
+	}
+	if r := runEnv("reader-password-2026\n", nil, "user", "add", "rita", "--password-stdin"); r.code != 0 {
+		t.Fatalf("user add: %d %s", r.code, r.stderr)
+	}
+	if r := runEnv("", nil, "user", "grant", "rita", caseA, "reader"); r.code != 0 {
+		t.Fatalf("grant: %d %s", r.code, r.stderr)
+	}
+	r := runEnv("", nil, "user", "token", "add", "rita", "--json")
+	var tok struct {
+		Token string `json:"token"`
+	}
+	decode(t, r.stdout, &tok)
+	as := []string{"CASEFILE_TOKEN=" + tok.Token}
+	if r := runEnv("", as, "search", "--case", caseA, "--count", "lease"); r.code != 0 || strings.TrimSpace(r.stdout) != "5" {
+		t.Errorf("reader search on A: exit %d %q %s", r.code, r.stdout, r.stderr)
+	}
+	if r := runEnv("", as, "protect", "add", "--case", caseA, "Jonas Reyes"); r.code == 0 {
+		t.Errorf("a reader could change case A (protect add)")
+	}
+	if r := runEnv("", as, "ingest", "--case", caseA, "../../examples/harbor"); r.code == 0 {
+		t.Errorf("a reader could ingest into case A")
+	}
+	rb := runEnv("", as, "search", "--case", caseB, "lease")
+	rn := runEnv("", as, "search", "--case", "no_such_case_"+fmt.Sprint(stamp), "lease")
+	if rb.code != 4 || rb.code != rn.code || strings.Contains(rb.stderr, caseB) != strings.Contains(rn.stderr, "no_such_case") {
+		t.Errorf("case B for a reader of A: exit %d %q; a missing case: exit %d %q; want the same not-found", rb.code, rb.stderr, rn.code, rn.stderr)
+	}
+	if r := runEnv("", []string{"CASEFILE_TOKEN=cf_not-a-real-token"}, "stats", "--case", caseA); r.code == 0 || !strings.Contains(r.stderr, "token") {
+		t.Errorf("a bad token: exit %d %q", r.code, r.stderr)
+	}
+	r = runEnv("", nil, "audit", "--case", caseA, "--json")
+	if !strings.Contains(r.stdout, `"cli"`) || !strings.Contains(r.stdout, `"rita"`) || !strings.Contains(r.stdout, `search`) {
+		t.Errorf("audit lacks the reader's CLI search: %s", r.stdout)
+	}
+}

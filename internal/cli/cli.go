@@ -57,6 +57,11 @@ type env struct {
 	// masked is the masking stdout once a case with protections is open.
 	unmask, maskPII bool
 	masked          *maskWriter
+	// token is an API token (team mode); cmdPath and cmdArgs the command
+	// being run, for its permission check and audit entry.
+	token   string
+	cmdPath string
+	cmdArgs []string
 }
 
 // Main runs the CLI and returns the process exit code.
@@ -130,6 +135,8 @@ The case folder is taken from --case, else $CASEFILE_CASE, else
 	root.AddCommand(cmdVerify(e), cmdWorker(e), cmdProtect(e))
 	root.PersistentFlags().BoolVar(&e.unmask, "unmask", false, "show protected names (see casefile protect); for the investigator's own reading only")
 	root.PersistentFlags().BoolVar(&e.maskPII, "mask-pii", false, "also mask Social Security and phone numbers in the output")
+	root.PersistentFlags().StringVar(&e.token, "token", os.Getenv("CASEFILE_TOKEN"), "team mode: act as the account of this API token; its role on the case is checked and the command audited (env CASEFILE_TOKEN)")
+	root.PersistentPreRun = func(cmd *cobra.Command, args []string) { e.rememberCommand(cmd, args) }
 	root.AddCommand(cmdUser(e), cmdAudit(e))
 	root.AddCommand(peopleCommands(e)...)
 	return root
@@ -158,6 +165,9 @@ func (e *env) openRaw(ctx context.Context) (*casedir.Case, error) {
 // on the PostgreSQL server; create makes a missing one.
 func (e *env) openCase(ctx context.Context, create bool) (*casedir.Case, error) {
 	if e.db != "" {
+		if err := e.authorizeCLI(ctx); err != nil {
+			return nil, err
+		}
 		return casedir.OpenDB(ctx, e.db, e.caseDir, e.dataDir, create)
 	}
 	c, err := casedir.Open(ctx, e.caseDir)
