@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -343,6 +345,13 @@ func (s *Store) Search(ctx context.Context, q query.Node, opts store.SearchOptio
 	default:
 		return fmt.Errorf("sqlite: unknown sort %q (use rank, date or -date)", opts.Sort)
 	}
+	if p.match != "" && sort != "rank" {
+		// Full-text matches are gathered, then sorted: walking the date
+		// index and probing the full-text index for each message instead
+		// (what the planner picks when allowed) took seconds for a common
+		// word. A unary + keeps the index out of the ORDER BY.
+		order = strings.ReplaceAll(order, "m.date_utc", "+m.date_utc")
+	}
 	limit := opts.Limit
 	if limit <= 0 {
 		limit = -1
@@ -394,6 +403,9 @@ func (s *Store) Search(ctx context.Context, q query.Node, opts store.SearchOptio
 		return fmt.Errorf("sqlite: search %s: %w", q, err)
 	}
 	defer conn.Close()
+	if p.match != "" && !copies && sort != "rank" && limit > 0 && limit <= 1000 {
+		return s.searchPage(ctx, conn, q, p, order, limit, opts.Offset, hs, he, fn)
+	}
 	rows, err := conn.QueryContext(ctx, sqlq, args...)
 	if err != nil {
 		return fmt.Errorf("sqlite: search %s: %w", q, err)
@@ -449,4 +461,62 @@ func (s *Store) Search(ctx context.Context, q query.Node, opts store.SearchOptio
 	}
 	rows.Close()
 	return flush()
+}
+
+// searchPage serves a date-ordered page of full-text hits in two steps:
+// the page's row IDs first, then each row with its snippet. In one query
+// SQLite computes the snippet of every row that enters the sorter, and in
+// newest-first order nearly every matching row does (86,000 snippets, 2 s,
+// for a common word at 100k); this way only the page's rows get one.
+func (s *Store) searchPage(ctx context.Context, conn *sql.Conn, q query.Node, p plan, order string, limit, offset int,
+	hs, he string, fn func(store.Hit) error) error {
+	rows, err := conn.QueryContext(ctx, `SELECT m.rowid FROM fts JOIN messages m ON m.rowid = fts.rowid
+		WHERE fts MATCH ? AND `+p.where+` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(append([]any{p.match}, p.args...), limit, offset)...)
+	if err != nil {
+		return fmt.Errorf("sqlite: search %s: %w", q, err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("sqlite: search: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: search: %w", err)
+	}
+	stmt, err := conn.PrepareContext(ctx, `SELECT `+msgCols+`, t.subject, snippet(fts, -1, ?, ?, '…', 24)
+		FROM fts JOIN messages m ON m.rowid = fts.rowid JOIN msgtext t ON t.rowid = m.rowid
+		WHERE fts MATCH ? AND fts.rowid = ?`)
+	if err != nil {
+		return fmt.Errorf("sqlite: search %s: %w", q, err)
+	}
+	defer stmt.Close()
+	for _, id := range ids {
+		var subj, snip *string
+		m, _, err := scanMessage(stmt.QueryRowContext(ctx, hs, he, p.match, id), &subj, &snip)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: search: %w", err)
+		}
+		if subj != nil {
+			m.Subject = *subj
+		}
+		h := store.Hit{Message: m}
+		if snip != nil {
+			h.Snippet = strings.Join(strings.Fields(*snip), " ")
+		}
+		if h.Message.Sources, err = sourcesOf(ctx, conn, id); err != nil {
+			return err
+		}
+		if err := fn(h); err != nil {
+			return err
+		}
+	}
+	return nil
 }
