@@ -128,15 +128,25 @@ The case folder is taken from --case, else $CASEFILE_CASE, else
 		def = DefaultCase
 	}
 	root.PersistentFlags().StringVar(&e.caseDir, "case", def, "case folder (env CASEFILE_CASE); with --db, the case name")
-	root.PersistentFlags().StringVar(&e.db, "db", os.Getenv("CASEFILE_DB"), "team mode: PostgreSQL server holding the case, e.g. postgres://casefile@db.example/casefile (env CASEFILE_DB)")
+	root.PersistentFlags().StringVar(&e.db, "db", "", "team mode: PostgreSQL server holding the case, e.g. postgres://casefile@db.example/casefile (env CASEFILE_DB)")
 	root.PersistentFlags().StringVar(&e.dataDir, "data-dir", defaultDataDir(), "team mode: folder for the cases' originals and OCR cache on this machine (env CASEFILE_DATA)")
 	root.AddCommand(cmdInit(e), cmdIngest(e), cmdSearch(e), cmdShow(e), cmdThread(e), cmdExport(e),
 		cmdStats(e), cmdErrors(e), cmdFiles(e), cmdBenchQueries(e), cmdServe(e))
 	root.AddCommand(cmdVerify(e), cmdWorker(e), cmdProtect(e))
 	root.PersistentFlags().BoolVar(&e.unmask, "unmask", false, "show protected names (see casefile protect); for the investigator's own reading only")
 	root.PersistentFlags().BoolVar(&e.maskPII, "mask-pii", false, "also mask Social Security and phone numbers in the output")
-	root.PersistentFlags().StringVar(&e.token, "token", os.Getenv("CASEFILE_TOKEN"), "team mode: act as the account of this API token; its role on the case is checked and the command audited (env CASEFILE_TOKEN)")
-	root.PersistentPreRun = func(cmd *cobra.Command, args []string) { e.rememberCommand(cmd, args) }
+	root.PersistentFlags().StringVar(&e.token, "token", "", "team mode: act as the account of this API token; its role on the case is checked and the command audited (env CASEFILE_TOKEN)")
+	// Secrets from the environment are read after parsing, not used as
+	// flag defaults, so --help never prints a password or a token.
+	root.PersistentPreRun = func(cmd *cobra.Command, args []string) {
+		if e.db == "" {
+			e.db = os.Getenv("CASEFILE_DB")
+		}
+		if e.token == "" {
+			e.token = os.Getenv("CASEFILE_TOKEN")
+		}
+		e.rememberCommand(cmd, args)
+	}
 	root.AddCommand(cmdUser(e), cmdAudit(e))
 	root.AddCommand(peopleCommands(e)...)
 	return root

@@ -68,6 +68,9 @@ Examples:
 			}
 			defer t.Close()
 			var p *team.Principal
+			if f.token == "" {
+				f.token = os.Getenv("CASEFILE_TOKEN")
+			}
 			if f.token != "" {
 				if p, err = t.svc.AuthenticateToken(ctx, f.token); err != nil {
 					return err
@@ -129,7 +132,7 @@ Examples:
 		},
 	}
 	f.add(e, cmd)
-	cmd.Flags().StringVar(&f.token, "token", os.Getenv("CASEFILE_TOKEN"), "read the log as the account of this API token (env CASEFILE_TOKEN)")
+	cmd.Flags().StringVar(&f.token, "token", "", "read the log as the account of this API token (env CASEFILE_TOKEN)")
 	cmd.Flags().StringVar(&userName, "user", "", "only entries by this account")
 	cmd.Flags().StringVar(&actions, "action", "", "only these actions, comma-separated (search, open, export, edit, login, login_failed, grant...)")
 	cmd.Flags().StringVar(&since, "since", "", "only entries at or after: 2026-03-01, 2026-03-01T09:00:00Z, or an age like 24h / 7d")
