@@ -139,10 +139,10 @@ The case folder is taken from --case, else $CASEFILE_CASE, else
 	// Secrets from the environment are read after parsing, not used as
 	// flag defaults, so --help never prints a password or a token.
 	root.PersistentPreRun = func(cmd *cobra.Command, args []string) {
-		if e.db == "" {
+		if !cmd.Flags().Changed("db") {
 			e.db = os.Getenv("CASEFILE_DB")
 		}
-		if e.token == "" {
+		if !cmd.Flags().Changed("token") {
 			e.token = os.Getenv("CASEFILE_TOKEN")
 		}
 		e.rememberCommand(cmd, args)

@@ -68,7 +68,7 @@ Examples:
 			}
 			defer t.Close()
 			var p *team.Principal
-			if f.token == "" {
+			if !cmd.Flags().Changed("token") {
 				f.token = os.Getenv("CASEFILE_TOKEN")
 			}
 			if f.token != "" {
