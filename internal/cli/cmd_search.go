@@ -30,9 +30,7 @@ Examples:
   casefile search 'NEAR/5(transfer approved)' --sort date --json`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch sortBy {
-			case "", "rank", "date", "-date":
-			default:
+			if !store.ValidSort(sortBy) {
 				return usage("unknown --sort %q: use rank, date or -date", sortBy)
 			}
 			if limit < 0 || offset < 0 {

@@ -88,6 +88,63 @@ type PutResult struct {
 	Pages int
 }
 
+// Sort orders of SearchOptions.Sort.
+const (
+	SortRank   = "rank"  // best match first
+	SortDate   = "date"  // oldest first, undated last
+	SortNewest = "-date" // newest first, undated last
+)
+
+// ValidSort reports whether s is a sort order a caller may ask for ("" is
+// the default).
+func ValidSort(s string) bool {
+	switch s {
+	case "", SortRank, SortDate, SortNewest:
+		return true
+	}
+	return false
+}
+
+// SortFor is the order a backend applies: the requested one, or rank
+// when the query has text terms and date otherwise (rank without text
+// terms means date too).
+func (o SearchOptions) SortFor(hasText bool) (string, error) {
+	if !ValidSort(o.Sort) {
+		return "", fmt.Errorf("store: unknown sort %q (use rank, date or -date)", o.Sort)
+	}
+	if o.Sort == "" || o.Sort == SortRank {
+		if hasText {
+			return SortRank, nil
+		}
+		return SortDate, nil
+	}
+	return o.Sort, nil
+}
+
+// Markers returns the snippet highlight markers, « and » by default.
+func (o SearchOptions) Markers() (start, end string) {
+	if o.HighStart == "" && o.HighEnd == "" {
+		return "«", "»"
+	}
+	return o.HighStart, o.HighEnd
+}
+
+// AddressText renders addresses as the searchable text of an address
+// field ("Name <addr> ; Name <addr>"), the same in every backend.
+func AddressText(as ...model.Address) string {
+	var b strings.Builder
+	for _, a := range as {
+		if a.IsZero() {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString(" ; ")
+		}
+		b.WriteString(a.String())
+	}
+	return b.String()
+}
+
 // Hit is one search result.
 type Hit struct {
 	Message *model.Message // Sources, To/Cc filled; BodyText empty

@@ -90,9 +90,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 		size = DefaultPageSize
 	}
 	size = min(size, MaxPageSize)
-	switch d.Sort {
-	case "", "rank", "date", "-date":
-	default:
+	if !store.ValidSort(d.Sort) {
 		d.Error = &queryError{Message: "unknown sort " + strconv.Quote(d.Sort) + ": use rank, date or -date"}
 		d.Sort = ""
 	}

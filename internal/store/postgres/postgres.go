@@ -412,22 +412,6 @@ func jsonArg(v any) []byte {
 	return b
 }
 
-// addrText renders addresses as the searchable text of a field, as the
-// SQLite backend does.
-func addrText(as ...model.Address) string {
-	var b strings.Builder
-	for _, a := range as {
-		if a.IsZero() {
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteString(" ; ")
-		}
-		b.WriteString(a.String())
-	}
-	return b.String()
-}
-
 // BeginRun implements store.Store.
 func (s *Store) BeginRun(ctx context.Context, root string) (int64, error) {
 	var id int64

@@ -449,28 +449,19 @@ func (s *Store) Search(ctx context.Context, q query.Node, opts store.SearchOptio
 	if err != nil {
 		return err
 	}
-	hs, he := opts.HighStart, opts.HighEnd
-	if hs == "" && he == "" {
-		hs, he = "«", "»"
-	}
-	sort := opts.Sort
-	if sort == "" || (sort == "rank" && !p.text) {
-		if p.text {
-			sort = "rank"
-		} else {
-			sort = "date"
-		}
+	hs, he := opts.Markers()
+	sort, err := opts.SortFor(p.text)
+	if err != nil {
+		return err
 	}
 	var order string
 	switch sort {
-	case "rank":
+	case store.SortRank:
 		order = "rank DESC, m.id"
-	case "date":
+	case store.SortDate:
 		order = "m.date_utc ASC NULLS LAST, m.id"
-	case "-date":
+	case store.SortNewest:
 		order = "m.date_utc DESC NULLS LAST, m.id"
-	default:
-		return fmt.Errorf("postgres: unknown sort %q (use rank, date or -date)", opts.Sort)
 	}
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
 	if err != nil {

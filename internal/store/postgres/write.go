@@ -209,8 +209,8 @@ func (w *writer) message(item int, m *model.Message, key string, runID int64) {
 		}
 	}
 	f := fields{
-		clean(m.Subject), clean(m.BodyText), clean(addrText(m.From, m.Sender)), clean(addrText(m.To...)),
-		clean(addrText(m.Cc...)), clean(addrText(m.Bcc...)), clean(strings.Join(names, " ; ")), clean(strings.Join(atext, "\n\n")),
+		clean(m.Subject), clean(m.BodyText), clean(store.AddressText(m.From, m.Sender)), clean(store.AddressText(m.To...)),
+		clean(store.AddressText(m.Cc...)), clean(store.AddressText(m.Bcc...)), clean(strings.Join(names, " ; ")), clean(strings.Join(atext, "\n\n")),
 	}
 	// Short fields are indexed first, so a huge attachment text cannot
 	// push the subject or the addresses out of the vector budget.

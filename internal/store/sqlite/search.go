@@ -322,30 +322,21 @@ func (s *Store) Search(ctx context.Context, q query.Node, opts store.SearchOptio
 	if err != nil {
 		return err
 	}
-	hs, he := opts.HighStart, opts.HighEnd
-	if hs == "" && he == "" {
-		hs, he = "«", "»"
-	}
-	sort := opts.Sort
-	if sort == "" || (sort == "rank" && p.match == "") {
-		if p.match != "" {
-			sort = "rank"
-		} else {
-			sort = "date"
-		}
+	hs, he := opts.Markers()
+	sort, err := opts.SortFor(p.match != "")
+	if err != nil {
+		return err
 	}
 	var order string
 	switch sort {
-	case "rank":
+	case store.SortRank:
 		order = "fts.rank, m.id"
-	case "date":
+	case store.SortDate:
 		order = "m.date_utc IS NULL, m.date_utc, m.id"
-	case "-date":
+	case store.SortNewest:
 		order = "m.date_utc IS NULL, m.date_utc DESC, m.id"
-	default:
-		return fmt.Errorf("sqlite: unknown sort %q (use rank, date or -date)", opts.Sort)
 	}
-	if p.match != "" && sort != "rank" {
+	if p.match != "" && sort != store.SortRank {
 		// Full-text matches are gathered, then sorted: walking the date
 		// index and probing the full-text index for each message instead
 		// (what the planner picks when allowed) took seconds for a common
@@ -403,7 +394,7 @@ func (s *Store) Search(ctx context.Context, q query.Node, opts store.SearchOptio
 		return fmt.Errorf("sqlite: search %s: %w", q, err)
 	}
 	defer conn.Close()
-	if p.match != "" && !copies && sort != "rank" && limit > 0 && limit <= 1000 {
+	if p.match != "" && !copies && sort != store.SortRank && limit > 0 && limit <= 1000 {
 		return s.searchPage(ctx, conn, q, p, order, limit, opts.Offset, hs, he, fn)
 	}
 	rows, err := conn.QueryContext(ctx, sqlq, args...)

@@ -154,20 +154,6 @@ func mustJSON(v any) string {
 	return string(b)
 }
 
-func addrText(as ...model.Address) string {
-	var b strings.Builder
-	for _, a := range as {
-		if a.IsZero() {
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteString(" ; ")
-		}
-		b.WriteString(a.String())
-	}
-	return b.String()
-}
-
 // Write implements store.Store.
 func (s *Store) Write(ctx context.Context, runID int64, b store.Batch) (store.PutResult, error) {
 	s.wmu.Lock()
@@ -356,8 +342,8 @@ func (w *writer) insertMessage(ctx context.Context, m *model.Message, key string
 			atext = append(atext, a.Text)
 		}
 	}
-	sender2 := addrText(m.From, m.Sender)
-	vals := []any{rowid, m.Subject, m.BodyText, sender2, addrText(m.To...), addrText(m.Cc...), addrText(m.Bcc...),
+	sender2 := store.AddressText(m.From, m.Sender)
+	vals := []any{rowid, m.Subject, m.BodyText, sender2, store.AddressText(m.To...), store.AddressText(m.Cc...), store.AddressText(m.Bcc...),
 		strings.Join(names, " ; "), strings.Join(atext, "\n\n")}
 	if _, err := w.insText.ExecContext(ctx, vals...); err != nil {
 		return 0, fmt.Errorf("sqlite: insert text of %s: %w", m.ID, err)
