@@ -106,13 +106,6 @@ func when(t *people.Stamp) string {
 	return s + " "
 }
 
-func actorDefault() string {
-	if u := os.Getenv("USER"); u != "" {
-		return u
-	}
-	return "unknown"
-}
-
 func dash(s []string) string {
 	if len(s) == 0 {
 		return "-"
@@ -233,7 +226,7 @@ func containsPerson(ps []*people.Person, p *people.Person) bool {
 
 func auditFlags(cmd *cobra.Command, e *env, au *people.Audit, reasonHelp string) {
 	cmd.Flags().StringVar(&au.Reason, "reason", "", reasonHelp)
-	cmd.Flags().StringVar(&au.Actor, "actor", actorDefault(), "who makes the edit (default $USER)")
+	cmd.Flags().StringVar(&au.Actor, "actor", actor(), "who makes the edit (default $USER)")
 	cmd.Flags().BoolVar(&e.jsonOut, "json", false, "print JSON")
 }
 

@@ -65,6 +65,8 @@ func (e *env) applyMask(ctx context.Context, c *casedir.Case) error {
 	return nil
 }
 
+// actor names who runs a command, for the edit log: $USER, else the
+// account's login name.
 func actor() string {
 	if u := os.Getenv("USER"); u != "" {
 		return u
