@@ -102,73 +102,61 @@ func (c *Case) OriginalPath(sha string) string {
 }
 
 // Preserve copies the file at src into the originals store under sha
-// unless it is already there with the right size. The copy is written to
-// a temporary name, renamed, then made read-only. It is not fsynced per
-// file (that dominated ingest of Maildirs); a copy truncated by a crash
-// has the wrong size and is rewritten on the next run.
+// unless it is already there with the right size (see keep).
 func (c *Case) Preserve(src, sha string, size int64) error {
-	dst := c.OriginalPath(sha)
-	if fi, err := os.Stat(dst); err == nil && fi.Size() == size {
-		return nil
-	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return fmt.Errorf("casedir: preserve %s: %w", src, err)
-	}
-	in, err := os.Open(src)
-	if err != nil {
-		return fmt.Errorf("casedir: preserve %s: %w", src, err)
-	}
-	defer in.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(dst), ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("casedir: preserve %s: %w", src, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := io.Copy(tmp, in); err != nil {
-		tmp.Close()
-		return fmt.Errorf("casedir: preserve %s: %w", src, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("casedir: preserve %s: %w", src, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o444); err != nil {
-		return fmt.Errorf("casedir: preserve %s: %w", src, err)
-	}
-	if err := os.Rename(tmp.Name(), dst); err != nil {
-		return fmt.Errorf("casedir: preserve %s: %w", src, err)
-	}
-	return nil
+	return c.keep(sha, size, src, func(w io.Writer) error {
+		in, err := os.Open(src)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		_, err = io.Copy(w, in)
+		return err
+	})
 }
 
 // PreserveBytes stores data, the whole content of an input file whose
 // SHA-256 is sha, like Preserve but without reading the file again. It is
 // safe to call from several goroutines, also for the same sha.
 func (c *Case) PreserveBytes(data []byte, sha string) error {
+	return c.keep(sha, int64(len(data)), sha, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// keep writes an original of size bytes under sha unless it is already
+// there with that size: to a temporary name, made read-only, then renamed
+// into place. It is not fsynced per file (that dominated ingest of
+// Maildirs); a copy truncated by a crash has the wrong size and is
+// rewritten on the next run. what names the input in errors.
+func (c *Case) keep(sha string, size int64, what string, write func(io.Writer) error) error {
 	dst := c.OriginalPath(sha)
-	if fi, err := os.Stat(dst); err == nil && fi.Size() == int64(len(data)) {
+	if fi, err := os.Stat(dst); err == nil && fi.Size() == size {
 		return nil
 	}
+	fail := func(err error) error { return fmt.Errorf("casedir: preserve %s: %w", what, err) }
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return fmt.Errorf("casedir: preserve %s: %w", sha, err)
+		return fail(err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(dst), ".tmp-*")
 	if err != nil {
-		return fmt.Errorf("casedir: preserve %s: %w", sha, err)
+		return fail(err)
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
+	if err := write(tmp); err != nil {
 		tmp.Close()
-		return fmt.Errorf("casedir: preserve %s: %w", sha, err)
+		return fail(err)
 	}
 	if err := tmp.Chmod(0o444); err != nil {
 		tmp.Close()
-		return fmt.Errorf("casedir: preserve %s: %w", sha, err)
+		return fail(err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("casedir: preserve %s: %w", sha, err)
+		return fail(err)
 	}
 	if err := os.Rename(tmp.Name(), dst); err != nil {
-		return fmt.Errorf("casedir: preserve %s: %w", sha, err)
+		return fail(err)
 	}
 	return nil
 }
