@@ -43,8 +43,15 @@ type result struct {
 
 func run(t *testing.T, args ...string) result {
 	t.Helper()
+	return runWith(t, "", append(os.Environ(), "CASEFILE_CASE="), args...)
+}
+
+// runWith runs the binary with this standard input and environment.
+func runWith(t *testing.T, stdin string, env []string, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "CASEFILE_CASE=")
+	cmd.Env = env
+	cmd.Stdin = strings.NewReader(stdin)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
@@ -626,17 +633,7 @@ func TestTeamModeTokens(t *testing.T) {
 	env := append(os.Environ(), "CASEFILE_CASE=", "CASEFILE_DB="+dsn, "CASEFILE_DATA="+data, "CASEFILE_TEAM_SCHEMA="+schema)
 	runEnv := func(stdin string, extra []string, args ...string) result {
 		t.Helper()
-		cmd := exec.Command(bin, args...)
-		cmd.Env = append(append([]string{}, env...), extra...)
-		cmd.Stdin = strings.NewReader(stdin)
-		var o, e bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &o, &e
-		err := cmd.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		}
-		return result{o.String(), e.String(), code}
+		return runWith(t, stdin, append(append([]string{}, env...), extra...), args...)
 	}
 	for _, c := range []string{caseA, caseB} {
 		if r := runEnv("", nil, "ingest", "--init", "-q", "--case", c, "../../examples/harbor"); r.code != 0 {
