@@ -163,5 +163,9 @@ ALTER TABLE messages ADD COLUMN copy_of TEXT NOT NULL DEFAULT '';
 ALTER TABLE messages ADD COLUMN copy_score REAL NOT NULL DEFAULT 0;
 ALTER TABLE messages ADD COLUMN copy_evidence TEXT NOT NULL DEFAULT '';
 CREATE INDEX messages_copy_of ON messages(copy_of) WHERE copy_of != '';
+`, // 5: the page documents, so a full-text search can leave them out
+	// without joining every match to messages.
+	`
+CREATE INDEX messages_pages ON messages(kind) WHERE kind = 'page';
 `,
 }
