@@ -246,6 +246,9 @@ func compile(q query.Node) (plan, error) {
 	}
 	var where []string
 	for _, r := range rest {
+		if _, all := r.(query.MatchAll); all {
+			continue
+		}
 		s, a, err := sqlOf(r)
 		if err != nil {
 			return p, err
@@ -316,9 +319,16 @@ func (s *Store) Count(ctx context.Context, q query.Node) (int, error) {
 	case copies: // a printed copy counts as its native message, once
 		sqlq = `SELECT COUNT(DISTINCT ` + canonical + `) FROM ` + p.from() + ` WHERE ` + p.cond()
 		args = p.allArgs()
+	case p.match != "" && p.pagesOnly:
+		sqlq = `SELECT COUNT(*) FROM fts WHERE fts MATCH ? AND ` + notPage
+		args = []any{p.match}
 	case p.match != "":
 		sqlq = `SELECT COUNT(*) FROM fts JOIN messages m ON m.rowid = fts.rowid WHERE fts MATCH ? AND ` + p.where
 		args = append([]any{p.match}, args...)
+	case p.pagesOnly:
+		// Every message but the pages, counted on the smallest indexes
+		// rather than by reading every row.
+		sqlq = `SELECT (SELECT COUNT(*) FROM messages) - (SELECT COUNT(*) FROM messages WHERE kind = 'page')`
 	default:
 		sqlq = `SELECT COUNT(*) FROM messages m WHERE ` + p.where
 	}
