@@ -32,6 +32,22 @@ func (e *env) directory(ctx context.Context) (*casedir.Case, *people.Directory, 
 	if err != nil {
 		return nil, nil, err
 	}
+	d, err := e.buildDirectory(ctx, c)
+	if err != nil {
+		c.Close()
+		return nil, nil, err
+	}
+	return c, d, nil
+}
+
+// buildDirectory reads the whole case to resolve its people, and saves
+// the people index when the case has none current, so that contacts
+// questions need not read the case again until it changes.
+func (e *env) buildDirectory(ctx context.Context, c *casedir.Case) (*people.Directory, error) {
+	gen, err := c.Store.Generation(ctx)
+	if err != nil {
+		return nil, err
+	}
 	opts := people.Options{}
 	if isTerminal(e.stderr) {
 		opts.Progress = func(n int) { fmt.Fprintf(e.stderr, "\rcasefile: resolving people: %d messages read", n) }
@@ -41,10 +57,15 @@ func (e *env) directory(ctx context.Context) (*casedir.Case, *people.Directory, 
 		fmt.Fprint(e.stderr, "\r\033[K")
 	}
 	if err != nil {
-		c.Close()
-		return nil, nil, err
+		return nil, err
 	}
-	return c, d, nil
+	if _, err := people.OpenIndex(ctx, c.Store); errors.Is(err, people.ErrNoIndex) {
+		if err := people.SaveIndex(ctx, c.Store, d, gen); err != nil {
+			// The index only saves time; the answer stands without it.
+			fmt.Fprintf(e.stderr, "casefile: warning: %v (the next contacts command will read the whole case again)\n", err)
+		}
+	}
+	return d, nil
 }
 
 // peopleErr maps the people package's errors to exit codes.
@@ -480,12 +501,27 @@ zone are counted by their wall clock and marked * in text output.`,
 			if err != nil {
 				return err
 			}
-			c, d, err := e.directory(cmd.Context())
+			ctx := cmd.Context()
+			c, err := e.open(ctx)
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			ct, err := d.Contacts(args[0], args[1], f)
+			// The saved people index answers without reading the case;
+			// without a current one, the directory is built (and the
+			// index saved for next time).
+			var ct *people.Contacts
+			x, err := people.OpenIndex(ctx, c.Store)
+			if err == nil {
+				ct, err = x.Contacts(ctx, args[0], args[1], f)
+			}
+			if errors.Is(err, people.ErrNoIndex) {
+				var d *people.Directory
+				if d, err = e.buildDirectory(ctx, c); err != nil {
+					return err
+				}
+				ct, err = d.Contacts(args[0], args[1], f)
+			}
 			if err != nil {
 				return peopleErr(err)
 			}

@@ -335,3 +335,32 @@ func TestAmbiguousNameCLI(t *testing.T) {
 		t.Error("two Maras merged")
 	}
 }
+
+// TestContactsIndex: contacts answers the same from a freshly built
+// directory (no index yet) and from the saved people index, and an edit
+// made since is reflected (the stale index is not used).
+func TestContactsIndex(t *testing.T) {
+	cs := pplIngest(t, pplHarbor)
+	args := []string{"contacts", "--case", cs, "--json", "Jonas Reyes", "mara@lefko.example"}
+	built := runPpl(t, args...) // builds the directory, saves the index
+	indexed := runPpl(t, args...)
+	if built.code != 0 || indexed.code != 0 || built.stdout != indexed.stdout {
+		t.Fatalf("contacts without and with the index differ:\n%s\n%s\n%s", built.stdout, indexed.stdout, indexed.stderr)
+	}
+	var ct map[string]any
+	pplJSON(t, indexed, &ct)
+	if ct["total"] != 6.0 {
+		t.Errorf("contacts from the index: %v", ct)
+	}
+	if r := runPpl(t, "people", "rename", "--case", cs, "--reason", "test", "mara@lefko.example", "Mara L. Lefkowitz"); r.code != 0 {
+		t.Fatalf("rename: %d %s", r.code, r.stderr)
+	}
+	pplJSON(t, runPpl(t, args...), &ct)
+	if b := ct["b"].(map[string]any); b["name"] != "Mara L. Lefkowitz" || ct["total"] != 6.0 {
+		t.Errorf("contacts after a rename: %v", ct)
+	}
+	pplJSON(t, runPpl(t, args...), &ct)
+	if b := ct["b"].(map[string]any); b["name"] != "Mara L. Lefkowitz" {
+		t.Errorf("contacts from the index saved after the rename: %v", ct)
+	}
+}

@@ -582,7 +582,7 @@ func (d *Directory) ref(pi int32) *PersonRef {
 	return &PersonRef{ID: p.ID, Name: p.Name}
 }
 
-func (d *Directory) msgRef(m *msgRec) MessageRef {
+func msgRef(m *msgRec) MessageRef {
 	return MessageRef{ID: m.id, Date: m.date, DateFlag: m.flag, DateRaw: m.raw, Kind: m.kind, From: m.from,
 		To: nzAddr(m.to), Cc: nzAddr(m.cc), Bcc: m.bcc, Subject: m.subject, Sources: nzSrc(m.sources)}
 }
@@ -688,7 +688,7 @@ func (d *Directory) registry(b *builder, groups []*group, groupPerson, remap []i
 				a.Suggestions[i].Count++
 				continue
 			}
-			s := Suggestion{Name: h.defName, Rule: h.defRule, Sentence: h.sentence, Count: 1, Message: d.msgRef(o.rec)}
+			s := Suggestion{Name: h.defName, Rule: h.defRule, Sentence: h.sentence, Count: 1, Message: msgRef(o.rec)}
 			if p := d.resolveExact(h.defName); p != nil {
 				s.Person = &PersonRef{ID: p.ID, Name: p.Name}
 			}
@@ -759,7 +759,7 @@ func (d *Directory) registry(b *builder, groups []*group, groupPerson, remap []i
 				what = fmt.Sprintf("%d message(s) from %s are signed %q", len(ms), p.Name, form)
 			}
 			a.Suggestions = append(a.Suggestions, Suggestion{Name: p.Name, Person: &PersonRef{ID: p.ID, Name: p.Name}, Rule: rule,
-				Sentence: what, Count: len(ms), Message: d.msgRef(ms[0])})
+				Sentence: what, Count: len(ms), Message: msgRef(ms[0])})
 			compat := false
 			for f := range p.firstNames {
 				if nicknameOf(w, f) {

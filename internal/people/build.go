@@ -227,8 +227,8 @@ func (b *builder) collect(ctx context.Context, each func(context.Context, func(*
 	return nil
 }
 
-// analyze parses the headers and body of one message (in a worker).
-func analyze(m *model.Message) *msgFacts {
+// newRec is what the directory keeps of a message.
+func newRec(m *model.Message) *msgRec {
 	rec := &msgRec{id: m.ID, flag: m.DateFlag, raw: m.DateRaw, kind: m.Kind, subject: m.Subject,
 		from: m.From, to: m.To, cc: m.Cc, bcc: m.Bcc, sources: m.Sources, fromNode: -1, fromP: -1}
 	if m.DateUTC != nil {
@@ -237,6 +237,12 @@ func analyze(m *model.Message) *msgFacts {
 	if rec.flag == model.DateOK && rec.date == nil {
 		rec.flag = model.DateMissing
 	}
+	return rec
+}
+
+// analyze parses the headers and body of one message (in a worker).
+func analyze(m *model.Message) *msgFacts {
+	rec := newRec(m)
 	f := &msgFacts{rec: rec, from: observe(m.From), nTo: len(m.To)}
 	for _, l := range [][]model.Address{m.To, m.Cc, m.Bcc} {
 		for _, a := range l {

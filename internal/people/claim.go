@@ -195,7 +195,7 @@ func (d *Directory) Claim(c Claim) (*Verdict, error) {
 		if dir == 0 || c.Kind == NeverWrote && dir != 1 {
 			continue
 		}
-		em := EvidenceMessage{MessageRef: d.msgRef(m), Direction: "a_to_b"}
+		em := EvidenceMessage{MessageRef: msgRef(m), Direction: "a_to_b"}
 		if dir == 2 {
 			em.Direction = "b_to_a"
 		}
@@ -222,7 +222,7 @@ func (d *Directory) Claim(c Claim) (*Verdict, error) {
 	}
 	v.Evidence = append(append(v.Evidence, certain...), maybe...)
 	if nearest != nil && len(certain) == 0 {
-		em := EvidenceMessage{MessageRef: d.msgRef(nearest), Direction: "a_to_b", Certain: true}
+		em := EvidenceMessage{MessageRef: msgRef(nearest), Direction: "a_to_b", Certain: true}
 		if direction(nearest, pa.idx, pb.idx) == 2 {
 			em.Direction = "b_to_a"
 		}
@@ -258,7 +258,7 @@ func (d *Directory) Claim(c Claim) (*Verdict, error) {
 		v.Reason = fmt.Sprintf("no message between %s and %s is dated in that period, although the case holds %d message(s) of %s and %d of %s from it",
 			pa.Name, pb.Name, v.Coverage.AMessages, pa.Name, v.Coverage.BMessages, pb.Name)
 		if nearest != nil {
-			v.Reason += "; the nearest contact is " + describe(d.msgRef(nearest))
+			v.Reason += "; the nearest contact is " + describe(msgRef(nearest))
 		}
 	}
 	v.Method = "Messages count as contact when one person is the sender and the other is in To, Cc or Bcc, after identity resolution (casefile people). " +

@@ -379,10 +379,17 @@ func (d *Directory) Contacts(a, b string, f Filter) (*Contacts, error) {
 	if pa == pb {
 		return nil, fmt.Errorf("%w: %q and %q are both %s (%s)", ErrSamePerson, a, b, pa.Name, pa.ID)
 	}
+	return contactsOf(pa, pb, d.between(pa, pb), func(m *msgRec) int { return direction(m, pa.idx, pb.idx) }, f), nil
+}
+
+// contactsOf counts and lists the messages between pa and pb among msgs
+// (in date order); dir gives a message's direction (1 a→b, 2 b→a, 0: not
+// between them).
+func contactsOf(pa, pb *Person, msgs []*msgRec, dir func(*msgRec) int, f Filter) *Contacts {
 	c := &Contacts{A: PersonRef{pa.ID, pa.Name}, B: PersonRef{pb.ID, pb.Name}, ByYear: map[string]int{}, ByMonth: map[string]int{},
 		Filter: f.view(), Messages: []ContactMessage{}}
-	for _, m := range d.between(pa, pb) {
-		dir := direction(m, pa.idx, pb.idx)
+	for _, m := range msgs {
+		dir := dir(m)
 		if dir == 0 || !f.keep(m) {
 			continue
 		}
@@ -409,13 +416,13 @@ func (d *Directory) Contacts(a, b string, f Filter) (*Contacts, error) {
 			c.ByYear[m.date.Format("2006")]++
 			c.ByMonth[m.date.Format("2006-01")]++
 		}
-		cm := ContactMessage{MessageRef: d.msgRef(m), Direction: "a_to_b"}
+		cm := ContactMessage{MessageRef: msgRef(m), Direction: "a_to_b"}
 		if dir == 2 {
 			cm.Direction = "b_to_a"
 		}
 		c.Messages = append(c.Messages, cm)
 	}
-	return c, nil
+	return c
 }
 
 // between returns the messages of the less active of the two persons

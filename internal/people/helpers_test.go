@@ -16,8 +16,42 @@ import (
 // only the methods Build and the edit helpers use are implemented.
 type memStore struct {
 	store.Store
-	msgs  []*model.Message
-	edits []store.Edit
+	msgs    []*model.Message
+	edits   []store.Edit
+	gen     int64
+	derived map[string]map[string][]byte
+	derGen  map[string]int64
+}
+
+func (s *memStore) Messages(ctx context.Context, ids []string, fn func(*model.Message) error) error {
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	return s.Each(ctx, func(m *model.Message) error {
+		if !want[m.ID] {
+			return nil
+		}
+		return fn(m)
+	})
+}
+
+func (s *memStore) Generation(context.Context) (int64, error) { return s.gen, nil }
+
+func (s *memStore) PutDerived(_ context.Context, set string, gen int64, entries map[string][]byte) error {
+	if s.derived == nil {
+		s.derived, s.derGen = map[string]map[string][]byte{}, map[string]int64{}
+	}
+	s.derived[set], s.derGen[set] = entries, gen
+	return nil
+}
+
+func (s *memStore) Derived(_ context.Context, set, key string) (int64, []byte, error) {
+	d, ok := s.derived[set][key]
+	if !ok {
+		return 0, nil, store.ErrNotFound
+	}
+	return s.derGen[set], d, nil
 }
 
 func (s *memStore) Each(ctx context.Context, fn func(*model.Message) error) error {
@@ -58,6 +92,7 @@ func (s *memStore) AddEdit(_ context.Context, e store.Edit) (store.Edit, error) 
 		e.At = time.Date(2026, 1, 1, 0, 0, len(s.edits), 0, time.UTC)
 	}
 	s.edits = append(s.edits, e)
+	s.gen++
 	return e, nil
 }
 

@@ -42,7 +42,7 @@ func (d *Directory) Timeline(ref string, f Filter) ([]Event, error) {
 		if !f.keep(m) {
 			return
 		}
-		r := d.msgRef(m)
+		r := msgRef(m)
 		evs = append(evs, ev{Event{Date: m.date, DateFlag: m.flag, Kind: kind, Summary: summary, Message: &r}, m})
 	}
 	for _, i := range p.msgs {

@@ -263,6 +263,23 @@ type Store interface {
 	// Each streams every message (with body and sources) in date order.
 	Each(ctx context.Context, fn func(*model.Message) error) error
 
+	// Messages streams the listed messages as Each does (with body and
+	// sources, in date order); IDs not in the case are skipped.
+	Messages(ctx context.Context, ids []string, fn func(*model.Message) error) error
+
+	// Generation counts changes to the case: it grows with every Write
+	// that stores messages, with Finalize when it flags messages, and
+	// with SetCopies, SetThreads and AddEdit, in the same transaction.
+	Generation(ctx context.Context) (int64, error)
+	// PutDerived replaces a set of derived data (computed from the whole
+	// case, such as the people index) with entries, recording the
+	// generation it was computed at; it is current while that is still
+	// the case's Generation.
+	PutDerived(ctx context.Context, set string, gen int64, entries map[string][]byte) error
+	// Derived returns one entry of a derived set and the generation the
+	// set was computed at; ErrNotFound when the set or entry is absent.
+	Derived(ctx context.Context, set, key string) (gen int64, data []byte, err error)
+
 	// ThreadInputs streams what the threader needs for every message.
 	ThreadInputs(ctx context.Context, fn func(ThreadInput) error) error
 	// SetThreads replaces all thread assignments and placeholders.

@@ -48,6 +48,9 @@ func (s *Store) AddEdit(ctx context.Context, e store.Edit) (store.Edit, error) {
 	if err != nil {
 		return e, fmt.Errorf("store: apply %s on %s: %w", e.Kind, e.Target, err)
 	}
+	if err := bump(ctx, tx); err != nil {
+		return e, err
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return e, fmt.Errorf("store: add %s edit on %s: %w", e.Kind, e.Target, err)
 	}

@@ -487,12 +487,17 @@ func (s *Store) Finalize(ctx context.Context) error {
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, lockKey(s.schema)); err != nil {
 		return fmt.Errorf("postgres: finalize case %s: %w", s.name, err)
 	}
-	_, err = tx.Exec(ctx, `
+	tag, err := tx.Exec(ctx, `
 UPDATE messages SET flags = array_append(flags, 'mid_conflict')
 WHERE mid <> '' AND NOT ('mid_conflict' = ANY (flags))
   AND mid IN (SELECT mid FROM messages WHERE mid <> '' GROUP BY mid HAVING count(*) > 1)`)
 	if err != nil {
 		return fmt.Errorf("postgres: finalize case %s: %w", s.name, err)
+	}
+	if tag.RowsAffected() > 0 {
+		if err := bump(ctx, tx); err != nil {
+			return err
+		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("postgres: finalize case %s: %w", s.name, err)

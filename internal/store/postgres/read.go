@@ -160,6 +160,25 @@ func (s *Store) Each(ctx context.Context, fn func(*model.Message) error) error {
 	if err != nil {
 		return fmt.Errorf("postgres: list messages: %w", err)
 	}
+	return s.load(ctx, ids, fn)
+}
+
+// Messages implements store.Store.
+func (s *Store) Messages(ctx context.Context, ids []string, fn func(*model.Message) error) error {
+	rows, err := s.pool.Query(ctx, `SELECT id FROM messages WHERE id = ANY($1) ORDER BY date_utc ASC NULLS LAST, id`, cleanAll(ids))
+	if err != nil {
+		return fmt.Errorf("postgres: list messages: %w", err)
+	}
+	ordered, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("postgres: list messages: %w", err)
+	}
+	return s.load(ctx, ordered, fn)
+}
+
+// load reads the messages ids in chunks and passes them to fn in that
+// order.
+func (s *Store) load(ctx context.Context, ids []string, fn func(*model.Message) error) error {
 	for len(ids) > 0 {
 		chunk := ids[:min(eachChunk, len(ids))]
 		ids = ids[len(chunk):]
@@ -277,6 +296,9 @@ func (s *Store) SetThreads(ctx context.Context, as []store.ThreadAssignment, ph 
 		if _, err := tx.Exec(ctx, st.sql, st.args...); err != nil {
 			return fmt.Errorf("postgres: set threads: %s: %w", st.what, err)
 		}
+	}
+	if err := bump(ctx, tx); err != nil {
+		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("postgres: set threads: %w", err)
@@ -472,6 +494,9 @@ func (s *Store) SetCopies(ctx context.Context, links []store.CopyLink) error {
 	}
 	if err := br.Close(); err != nil {
 		return fmt.Errorf("postgres: set copies: %w", err)
+	}
+	if err := bump(ctx, tx); err != nil {
+		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("postgres: set copies: %w", err)

@@ -218,5 +218,17 @@ ALTER TABLE messages ADD COLUMN copy_of text COLLATE "C" NOT NULL DEFAULT '';
 ALTER TABLE messages ADD COLUMN copy_score double precision NOT NULL DEFAULT 0;
 ALTER TABLE messages ADD COLUMN copy_evidence jsonb;
 CREATE INDEX messages_copy_of ON messages(copy_of) WHERE copy_of <> '';
+`, // 3: the change counter and data derived from the whole case (the
+	// people index), valid while their generation is the case's.
+	`
+CREATE TABLE generation(id integer PRIMARY KEY CHECK (id = 1), n bigint NOT NULL);
+INSERT INTO generation VALUES (1, 1);
+CREATE TABLE derived_sets(name text COLLATE "C" PRIMARY KEY, generation bigint NOT NULL);
+CREATE TABLE derived(
+  set_name text COLLATE "C" NOT NULL,
+  key text COLLATE "C" NOT NULL,
+  data bytea NOT NULL,
+  PRIMARY KEY(set_name, key)
+);
 `,
 }

@@ -138,6 +138,11 @@ func (s *Store) Write(ctx context.Context, runID int64, b store.Batch) (store.Pu
 			return res, fmt.Errorf("postgres: write batch to case %s: %w", s.name, err)
 		}
 	}
+	if len(b.Messages) > 0 {
+		if err := bump(ctx, tx); err != nil {
+			return res, err
+		}
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return res, fmt.Errorf("postgres: commit batch to case %s: %w", s.name, err)
 	}

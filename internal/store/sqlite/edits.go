@@ -51,6 +51,9 @@ func (s *Store) AddEdit(ctx context.Context, e store.Edit) (store.Edit, error) {
 	if err != nil {
 		return e, fmt.Errorf("store: apply %s: %w", e.Kind, err)
 	}
+	if err := bump(ctx, tx); err != nil {
+		return e, err
+	}
 	if err := tx.Commit(); err != nil {
 		return e, fmt.Errorf("store: add edit: %w", err)
 	}

@@ -386,6 +386,9 @@ func (s *Store) SetThreads(ctx context.Context, as []store.ThreadAssignment, ph 
 			return fmt.Errorf("sqlite: placeholder %s: %w", p.ID, err)
 		}
 	}
+	if err := bump(ctx, tx); err != nil {
+		return err
+	}
 	return tx.Commit()
 }
 
@@ -605,6 +608,9 @@ func (s *Store) SetCopies(ctx context.Context, links []store.CopyLink) error {
 		if n, _ := r.RowsAffected(); n != 1 {
 			return fmt.Errorf("sqlite: cannot link %s as a copy of %s: it must be a printed message and %s a native one", l.ID, l.Of, l.Of)
 		}
+	}
+	if err := bump(ctx, tx); err != nil {
+		return err
 	}
 	return tx.Commit()
 }

@@ -167,5 +167,18 @@ CREATE INDEX messages_copy_of ON messages(copy_of) WHERE copy_of != '';
 	// without joining every match to messages.
 	`
 CREATE INDEX messages_pages ON messages(kind) WHERE kind = 'page';
+`, // 6: the change counter and data derived from the whole case (the
+	// people index), valid while their generation is the case's.
+	`
+CREATE TABLE generation(id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
+INSERT INTO generation VALUES (1, 1);
+CREATE TABLE derived_sets(name TEXT PRIMARY KEY, generation INTEGER NOT NULL);
+CREATE TABLE derived(
+  id INTEGER PRIMARY KEY,
+  set_name TEXT NOT NULL,
+  key TEXT NOT NULL,
+  data BLOB NOT NULL,
+  UNIQUE(set_name, key)
+);
 `,
 }

@@ -186,6 +186,11 @@ func (s *Store) Write(ctx context.Context, runID int64, b store.Batch) (store.Pu
 			return res, fmt.Errorf("sqlite: record file %s: %w", f.Path, err)
 		}
 	}
+	if len(b.Messages) > 0 {
+		if err := bump(ctx, tx); err != nil {
+			return res, err
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return res, fmt.Errorf("sqlite: commit batch: %w", err)
 	}
@@ -378,12 +383,17 @@ func nonNilH(s [][2]string) [][2]string {
 func (s *Store) Finalize(ctx context.Context) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	_, err := s.db.ExecContext(ctx, `
+	r, err := s.db.ExecContext(ctx, `
 UPDATE messages SET flags = TRIM(flags || ' mid_conflict')
 WHERE mid != '' AND (' ' || flags || ' ') NOT LIKE '% mid_conflict %'
   AND mid IN (SELECT mid FROM messages WHERE mid != '' GROUP BY mid HAVING COUNT(*) > 1)`)
 	if err != nil {
 		return fmt.Errorf("sqlite: finalize: %w", err)
+	}
+	if n, _ := r.RowsAffected(); n > 0 {
+		if err := bump(ctx, s.db); err != nil {
+			return err
+		}
 	}
 	_, err = s.db.ExecContext(ctx, `PRAGMA optimize`)
 	return err

@@ -65,6 +65,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Get", one(testGet)},
 		{"ResolveID", one(testResolveID)},
 		{"Each", one(testEach)},
+		{"Messages", one(testMessages)},
+		{"Derived", one(testDerived)},
 		{"Search/Table", one(testSearchTable)},
 		{"Search/Sort", one(testSearchSort)},
 		{"Search/Paging", one(testSearchPaging)},
