@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"github.com/casefile/casefile/internal/pgtest"
 	"github.com/casefile/casefile/internal/queue"
+	"github.com/casefile/casefile/internal/testutil"
 	"github.com/casefile/casefile/internal/store/postgres"
 	"net"
 	"os"
@@ -672,5 +673,106 @@ func TestTeamModeTokens(t *testing.T) {
 	r = runEnv("", nil, "audit", "--case", caseA, "--json")
 	if !strings.Contains(r.stdout, `"cli"`) || !strings.Contains(r.stdout, `"rita"`) || !strings.Contains(r.stdout, `search`) {
 		t.Errorf("audit lacks the reader's CLI search: %s", r.stdout)
+	}
+}
+
+// TestQueueIngestOCRPages: the pages of one scanned PDF are spread over
+// two workers: the worker ingesting the PDF hands out the pages nobody has
+// read, the other worker OCRs some of them into the shared cache, and the
+// case ends up as a single-process ingest of the same PDF.
+func TestQueueIngestOCRPages(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow")
+	}
+	for _, tool := range []string{"tesseract", "pdftoppm", "pdfinfo", "pdftotext"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed (scripts/deps.sh installs it)", tool)
+		}
+	}
+	pgtest.Pool(t)
+	conn, err := net.DialTimeout("tcp", "127.0.0.1:4222", 2*time.Second)
+	if err != nil {
+		t.Skipf("NATS not reachable on 127.0.0.1:4222 (%v)", err)
+	}
+	conn.Close()
+	src := t.TempDir()
+	var pages []testutil.PDFPage
+	for i := range 6 {
+		pages = append(pages, testutil.PDFPage{Image: testutil.RenderText(t, []string{
+			"From: Marta Quill <marta.quill@harbor.example>",
+			fmt.Sprintf("Sent: Tuesday, March %d, 2014 11:02 AM", i+3),
+			"To: Jonas Reyes <jonas.reyes@harbor.example>",
+			fmt.Sprintf("Subject: Berth lease, part %d", i+1),
+			"",
+			fmt.Sprintf("Part %d of the lease is attached for the warehouse.", i+1),
+		}, 2550, 1650)})
+	}
+	testutil.WritePDF(t, src, "scans.pdf", pages)
+
+	ref := filepath.Join(t.TempDir(), "ref.case")
+	if r := run(t, "ingest", "--init", "-q", "--case", ref, src); r.code != 0 {
+		t.Fatalf("reference ingest: %d %s", r.code, r.stderr)
+	}
+	var want map[string]any
+	decode(t, run(t, "stats", "--json", "--case", ref).stdout, &want)
+	if want["printed"] != 6.0 {
+		t.Fatalf("reference ingest recovered %v printed messages from 6 scanned pages", want["printed"])
+	}
+
+	dsn := pgtest.DSN()
+	name := fmt.Sprintf("ocrpages_%d", time.Now().UnixNano())
+	t.Cleanup(func() { postgres.DropCase(context.Background(), dsn, name) })
+	db := []string{"--db", dsn, "--data-dir", t.TempDir(), "--case", name}
+	if r := run(t, append([]string{"init"}, db...)...); r.code != 0 {
+		t.Fatalf("init: %d %s", r.code, r.stderr)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var workers []*exec.Cmd
+	var logs []*bytes.Buffer
+	for range 2 {
+		w := exec.CommandContext(ctx, bin, append([]string{"worker", "--nats", "nats://127.0.0.1:4222", "--ocr-workers", "1"}, db...)...)
+		w.Cancel = func() error { return w.Process.Signal(os.Interrupt) }
+		var errb bytes.Buffer
+		w.Stderr = &errb
+		if err := w.Start(); err != nil {
+			t.Fatal(err)
+		}
+		workers, logs = append(workers, w), append(logs, &errb)
+	}
+	stop := func() {
+		cancel()
+		for _, w := range workers {
+			w.Wait()
+		}
+	}
+	r := run(t, append([]string{"ingest", "--json", "--queue", "nats://127.0.0.1:4222"}, append(db, src)...)...)
+	stop()
+	if r.code != 0 {
+		t.Fatalf("ingest --queue: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	var got struct {
+		Case map[string]any `json:"case"`
+	}
+	decode(t, r.stdout, &got)
+	for _, k := range []string{"messages", "printed", "pages", "files", "failed"} {
+		if got.Case[k] != want[k] {
+			t.Errorf("%s = %v, want %v as a single-process ingest", k, got.Case[k], want[k])
+		}
+	}
+	// One worker ingested the PDF and handed pages out; the other OCR'd
+	// some of them; no page was OCR'd twice.
+	handed, ocrd := 0, 0
+	for _, l := range logs {
+		s := l.String()
+		if strings.Contains(s, "page(s) to OCR handed out") {
+			handed++
+		}
+		ocrd += strings.Count(s, ": OCR'd\n")
+	}
+	if handed != 1 || ocrd == 0 {
+		for i, l := range logs {
+			t.Logf("worker %d log:\n%s", i, l.String())
+		}
+		t.Errorf("%d worker(s) handed out pages and %d page unit(s) were OCR'd, want 1 and at least 1", handed, ocrd)
 	}
 }

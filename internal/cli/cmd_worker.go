@@ -22,10 +22,20 @@ import (
 // in the same transaction as its last messages, so a redelivered unit
 // whose results were committed is a no-op.
 type caseIngester struct {
-	e     *env
-	noOCR bool
-	mu    sync.Mutex
-	cases map[string]*casedir.Case
+	e          *env
+	q          *queue.Queue
+	noOCR      bool
+	ocrWorkers int
+	mu         sync.Mutex
+	cases      map[string]*casedir.Case
+	engines    map[string]*ocr.Engine // page readers, by case
+}
+
+// ocrOptions are the OCR settings of every worker: the case's cache,
+// shared by the workers (a shared file system), with claims so that the
+// pages of one PDF are read once between them.
+func (ci *caseIngester) ocrOptions(c *casedir.Case) ocr.Options {
+	return ocr.Options{CacheDir: c.OCRCacheDir(), Workers: ci.ocrWorkers, Claims: true}
 }
 
 func (ci *caseIngester) open(ctx context.Context, name string) (*casedir.Case, error) {
@@ -59,8 +69,28 @@ func (ci *caseIngester) IngestFile(ctx context.Context, caseName, root, relPath,
 		}
 		return err
 	}
+	ocrOpts := ci.ocrOptions(c)
+	// The pages of a scanned PDF that no worker has read yet are handed
+	// out as ocr-page units, so idle workers read them while this one
+	// works through the rest and picks up their results.
+	self := filepath.Join(root, filepath.FromSlash(relPath))
+	ocrOpts.Fanout = func(ctx context.Context, path string, pages []int) {
+		if ci.q == nil || filepath.Clean(path) != self {
+			return // a container member: only this worker can read it
+		}
+		queued := 0
+		for _, p := range pages {
+			u := queue.Unit{Case: caseName, Kind: queue.KindOCRPage, Root: root, Path: relPath, Page: p, SHA256: sha256}
+			if _, err := ci.q.Publish(ctx, u); err != nil {
+				fmt.Fprintf(ci.e.stderr, "casefile worker: %s: %s: could not hand out page %d (this worker reads it): %v\n", caseName, relPath, p, err)
+				continue
+			}
+			queued++
+		}
+		fmt.Fprintf(ci.e.stderr, "casefile worker: %s: %s: %d page(s) to OCR handed out to other workers\n", caseName, relPath, queued)
+	}
 	opts := ingest.Options{Files: []string{relPath}, NoFinalize: true, Workers: 1,
-		Documents: ingest.PrintedDocuments(ingest.PrintedOptions{NoOCR: ci.noOCR, OCR: ocr.Options{CacheDir: c.OCRCacheDir()},
+		Documents: ingest.PrintedDocuments(ingest.PrintedOptions{NoOCR: ci.noOCR, OCR: ocrOpts,
 			Warn: func(s string) { fmt.Fprintln(ci.e.stderr, "casefile worker: "+s) }})}
 	fmt.Fprintf(ci.e.stderr, "casefile worker: %s: %s: ingesting\n", caseName, relPath)
 	sum, err := ingest.Run(ctx, c, root, opts)
@@ -72,19 +102,69 @@ func (ci *caseIngester) IngestFile(ctx context.Context, caseName, root, relPath,
 	return nil
 }
 
+// OCRPage implements queue.FileIngester: it reads one page into the
+// case's shared OCR cache. A page another worker holds, or one read
+// before, is done.
+func (ci *caseIngester) OCRPage(ctx context.Context, caseName, root, relPath string, page int) error {
+	if ci.noOCR {
+		return nil
+	}
+	c, err := ci.open(ctx, caseName)
+	if err != nil {
+		if errors.Is(err, casedir.ErrNotACase) {
+			return queue.Permanent(err)
+		}
+		return err
+	}
+	ci.mu.Lock()
+	eng := ci.engines[caseName]
+	if eng == nil {
+		if eng, err = ocr.New(ci.ocrOptions(c)); err != nil {
+			ci.mu.Unlock()
+			return queue.Permanent(err)
+		}
+		ci.engines[caseName] = eng
+	}
+	ci.mu.Unlock()
+	pt, err := eng.Page(ctx, filepath.Join(root, filepath.FromSlash(relPath)), page)
+	var tm ocr.ErrToolMissing
+	if errors.As(err, &tm) {
+		// The worker holding the PDF reads the page (or records why not).
+		fmt.Fprintf(ci.e.stderr, "casefile worker: %s: %s: page %d left to the worker ingesting it: %v\n", caseName, relPath, page, err)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case pt.Elsewhere:
+		fmt.Fprintf(ci.e.stderr, "casefile worker: %s: %s: page %d: another worker is reading it\n", caseName, relPath, page)
+	case pt.Cached:
+		fmt.Fprintf(ci.e.stderr, "casefile worker: %s: %s: page %d: read before\n", caseName, relPath, page)
+	default:
+		fmt.Fprintf(ci.e.stderr, "casefile worker: %s: %s: page %d: OCR'd\n", caseName, relPath, page)
+	}
+	return nil
+}
+
 func cmdWorker(e *env) *cobra.Command {
 	var (
 		natsURL     string
 		concurrency int
 		noOCR       bool
 		ackWait     time.Duration
+		ocrWorkers  int
 	)
 	cmd := &cobra.Command{
 		Use:   "worker",
 		Short: "Team mode: process ingest work units from NATS JetStream into cases on PostgreSQL",
 		Long: `worker pulls work units (one input file each) that 'casefile ingest --queue'
 published, ingests each into its case on the PostgreSQL server (--db), and
-acknowledges it only after its results are committed. A worker killed in
+acknowledges it only after its results are committed. The pages of a
+scanned PDF are spread over the workers: the worker ingesting the PDF
+hands out the pages nobody has read as units of their own, reads pages
+itself until none is left, and takes the others' text from the case's OCR
+cache (which must be on the shared file system, under --data-dir). A worker killed in
 the middle of a unit causes the unit to be delivered again, to this or
 another worker; the store recognises what was already committed, so
 nothing is duplicated. A unit that fails 5 times goes to the dead letters
@@ -102,7 +182,7 @@ on every worker (a shared file system). Stop with Ctrl-C.`,
 				return err
 			}
 			defer q.Close()
-			ci := &caseIngester{e: e, noOCR: noOCR, cases: map[string]*casedir.Case{}}
+			ci := &caseIngester{e: e, q: q, noOCR: noOCR, ocrWorkers: ocrWorkers, cases: map[string]*casedir.Case{}, engines: map[string]*ocr.Engine{}}
 			defer ci.close()
 			w, err := q.NewWorker(ctx, queue.WorkerOptions{Concurrency: concurrency, AckWait: ackWait,
 				Logf: func(f string, a ...any) { fmt.Fprintf(e.stderr, "casefile worker: "+f+"\n", a...) }})
@@ -120,6 +200,7 @@ on every worker (a shared file system). Stop with Ctrl-C.`,
 	cmd.Flags().StringVar(&natsURL, "nats", envOr("CASEFILE_NATS", "nats://127.0.0.1:4222"), "NATS server with JetStream (env CASEFILE_NATS)")
 	cmd.Flags().IntVar(&concurrency, "concurrency", 1, "units processed at once by this worker")
 	cmd.Flags().BoolVar(&noOCR, "no-ocr", false, "do not OCR images or image-only PDF pages")
+	cmd.Flags().IntVar(&ocrWorkers, "ocr-workers", 0, "pages this worker OCRs at once (default: one per core)")
 	cmd.Flags().DurationVar(&ackWait, "ack-wait", 60*time.Second, "how long a silent worker keeps a unit before it is delivered to another (a consumer setting: the last worker started sets it)")
 	return cmd
 }

@@ -39,6 +39,20 @@ type Options struct {
 	// larger at DPI are rasterised at a lower resolution; larger image
 	// files are refused with ErrImageTooLarge.
 	MaxPixels int64
+	// Claims coordinates processes sharing CacheDir (team-mode workers):
+	// a page is rasterised and OCR'd by one of them while the others wait
+	// for its cached result (see claim.go). ClaimTTL (default 2 min) is
+	// how long a silent holder keeps a page; ClaimPoll (default 500 ms)
+	// how often a waiting process looks again.
+	Claims    bool
+	ClaimTTL  time.Duration
+	ClaimPoll time.Duration
+	// Fanout, when set with Claims, is called by PDF with the pages it is
+	// about to OCR that no process has cached yet (two or more), so the
+	// caller can hand them to other workers (queue units of kind
+	// ocr-page) that read them with Page while this process reads the
+	// rest.
+	Fanout func(ctx context.Context, path string, pages []int)
 	// Paths of the external programs; empty means look the tool up in
 	// PATH. Tests point Tesseract at a wrapper script.
 	Tesseract, Pdftoppm, Pdftotext, Pdfinfo string
@@ -90,6 +104,9 @@ type PageText struct {
 	DPI int
 	// Err is set when this page could not be OCR'd while others could.
 	Err error
+	// Elsewhere reports (from Page only) that another process holds the
+	// page's claim and will cache its text: Text is empty.
+	Elsewhere bool
 }
 
 // Stats counts an Engine's work since New.
@@ -132,6 +149,15 @@ func New(opts Options) (*Engine, error) {
 	}
 	if strings.ContainsAny(opts.Lang, " \t\n/\\") || strings.HasPrefix(opts.Lang, "-") {
 		return nil, fmt.Errorf("ocr: invalid language %q (use tesseract codes such as eng or eng+deu)", opts.Lang)
+	}
+	if opts.ClaimTTL <= 0 {
+		opts.ClaimTTL = 2 * time.Minute
+	}
+	if opts.ClaimPoll <= 0 {
+		opts.ClaimPoll = 500 * time.Millisecond
+	}
+	if opts.Claims && opts.CacheDir == "" {
+		return nil, errors.New("ocr: claims need a cache folder shared by the processes")
 	}
 	if opts.MinTextChars <= 0 {
 		opts.MinTextChars = 20

@@ -172,6 +172,22 @@ func fileSHA256(path string) (string, error) {
 // continue; the returned error then names the first failure. A missing
 // tool, a cancelled context or an unreadable PDF fail the whole call.
 func (e *Engine) PDF(ctx context.Context, path string, pages []int, progress func(done, total int)) ([]PageText, error) {
+	return e.pdf(ctx, path, pages, progress, false)
+}
+
+// Page OCRs one page of the PDF at path for a worker that was handed it
+// (see Options.Fanout). With Options.Claims, when another process holds
+// the page it returns at once with Elsewhere set: that process caches
+// the text.
+func (e *Engine) Page(ctx context.Context, path string, page int) (PageText, error) {
+	out, err := e.pdf(ctx, path, []int{page}, nil, true)
+	if len(out) == 1 {
+		return out[0], err
+	}
+	return PageText{Page: page}, err
+}
+
+func (e *Engine) pdf(ctx context.Context, path string, pages []int, progress func(done, total int), noWait bool) ([]PageText, error) {
 	if e.opts.Disabled {
 		return nil, ErrDisabled
 	}
@@ -206,6 +222,17 @@ func (e *Engine) PDF(ctx context.Context, path string, pages []int, progress fun
 	if err != nil {
 		return nil, fmt.Errorf("ocr %s: %w", path, err)
 	}
+	if e.opts.Claims && e.opts.Fanout != nil && !noWait {
+		var open []int
+		for _, p := range pages {
+			if _, ok, err := e.cachedPage(pageKey(pdfSHA, p, e.opts.DPI, version, e.opts.Lang)); err == nil && !ok {
+				open = append(open, p)
+			}
+		}
+		if len(open) >= 2 {
+			e.opts.Fanout(ctx, path, open)
+		}
+	}
 	tmp, err := os.MkdirTemp("", "casefile-ocr-")
 	if err != nil {
 		return nil, fmt.Errorf("ocr %s: temporary folder: %w", path, err)
@@ -226,7 +253,7 @@ func (e *Engine) PDF(ctx context.Context, path string, pages []int, progress fun
 		go func() {
 			defer wg.Done()
 			pt := e.pdfPage(ctx, pdfJob{path: path, sha: pdfSHA, page: p, size: inf.size[p-1], tmp: tmp,
-				pdftoppm: pdftoppm, tesseract: tess, version: version, slot: i})
+				pdftoppm: pdftoppm, tesseract: tess, version: version, slot: i, noWait: noWait})
 			mu.Lock()
 			defer mu.Unlock()
 			results[i] = pt
@@ -264,6 +291,17 @@ type pdfJob struct {
 	pdftoppm, tesseract string
 	version             string
 	slot                int
+	noWait              bool // return Elsewhere instead of waiting for a claim's holder
+}
+
+// cachedPage returns the cached text of a PDF page read before (level 1:
+// no rasterising).
+func (e *Engine) cachedPage(pk string) (string, bool, error) {
+	ref, ok, err := e.cacheGet("pdf", pk, ".ref")
+	if err != nil || !ok || !validKey(ref) {
+		return "", false, err
+	}
+	return e.cacheGet("text", ref, ".txt")
 }
 
 func (e *Engine) pdfPage(ctx context.Context, j pdfJob) PageText {
@@ -275,11 +313,9 @@ func (e *Engine) pdfPage(ctx context.Context, j pdfJob) PageText {
 	}
 	lang := e.opts.Lang
 	pk := pageKey(j.sha, j.page, e.opts.DPI, j.version, lang)
-	// Level 1: a page of this very PDF read before; no rasterising.
-	if ref, ok, err := e.cacheGet("pdf", pk, ".ref"); err != nil {
-		return fail(err)
-	} else if ok && validKey(ref) {
-		if txt, ok, err := e.cacheGet("text", ref, ".txt"); err != nil {
+	for {
+		// Level 1: a page of this very PDF read before; no rasterising.
+		if txt, ok, err := e.cachedPage(pk); err != nil {
 			return fail(err)
 		} else if ok {
 			e.hits.Add(1)
@@ -287,9 +323,38 @@ func (e *Engine) pdfPage(ctx context.Context, j pdfJob) PageText {
 			pt.Text, pt.Cached = txt, true
 			return pt
 		}
-	}
-	if err := e.acquire(ctx); err != nil {
-		return fail(err)
+		if err := e.acquire(ctx); err != nil {
+			return fail(err)
+		}
+		if !e.opts.Claims {
+			break
+		}
+		release, err := e.tryClaim(pk)
+		if err != nil {
+			e.release()
+			return fail(err)
+		}
+		if release != nil {
+			defer release()
+			// The holder before us may have cached it just now.
+			if txt, ok, err := e.cachedPage(pk); err == nil && ok {
+				e.release()
+				e.hits.Add(1)
+				e.renderSkipped.Add(1)
+				pt.Text, pt.Cached = txt, true
+				return pt
+			}
+			break
+		}
+		// Another process is reading this page; waiting holds no slot.
+		e.release()
+		if j.noWait {
+			pt.OCR, pt.Elsewhere = false, true
+			return pt
+		}
+		if err := e.waitTurn(ctx); err != nil {
+			return fail(err)
+		}
 	}
 	defer e.release()
 	dpi := e.dpiFor(j.size)

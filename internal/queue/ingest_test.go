@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -15,6 +16,11 @@ type fakeIngester struct {
 
 func (f *fakeIngester) IngestFile(_ context.Context, c, root, rel, sha string) error {
 	f.calls = append(f.calls, c+"|"+root+"|"+rel+"|"+sha)
+	return f.err
+}
+
+func (f *fakeIngester) OCRPage(_ context.Context, c, root, rel string, page int) error {
+	f.calls = append(f.calls, fmt.Sprintf("%s|%s|%s|page %d", c, root, rel, page))
 	return f.err
 }
 
@@ -42,7 +48,10 @@ func TestIngestHandler(t *testing.T) {
 		{"escaping path", Unit{Case: "harbor", Kind: KindFile, Root: root, Path: "../etc/passwd"}, nil, "", true, false},
 		{"absolute path", Unit{Case: "harbor", Kind: KindFile, Root: root, Path: "/etc/passwd"}, nil, "", true, false},
 		{"relative root", Unit{Case: "harbor", Kind: KindFile, Root: "data", Path: "a/x.mbox"}, nil, "", true, false},
-		{"other kind", Unit{Case: "harbor", Kind: KindOCRPage, Root: root, Path: "a/x.mbox", Page: 2}, nil, "", true, false},
+		{"ocr page", Unit{Case: "harbor", Kind: KindOCRPage, Root: root, Path: "a/x.mbox", Page: 2}, nil, "harbor|" + root + "|a/x.mbox|page 2", false, true},
+		{"ocr page fails: retry", Unit{Case: "harbor", Kind: KindOCRPage, Root: root, Path: "a/x.mbox", Page: 2}, transient, "harbor|" + root + "|a/x.mbox|page 2", false, false},
+		{"ocr page 0", Unit{Case: "harbor", Kind: KindOCRPage, Root: root, Path: "a/x.mbox"}, nil, "", true, false},
+		{"other kind", Unit{Case: "harbor", Kind: Kind("member"), Root: root, Path: "a/x.mbox", Member: "m.eml"}, nil, "", true, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

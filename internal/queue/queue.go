@@ -1,7 +1,7 @@
 // Package queue distributes ingest work over NATS JetStream.
 //
-// Work units (a top-level file, a container member, a PDF page to OCR)
-// are JSON messages on the subjects PREFIX.work.<case> of a
+// Work units (a top-level file, or one page of a scanned PDF to OCR,
+// handed out by the worker ingesting the PDF) are JSON messages on the subjects PREFIX.work.<case> of a
 // WorkQueue-retention stream (default CASEFILE_WORK, prefix "casefile"):
 // each unit is delivered to one worker at a time and removed once acked.
 // A Worker pulls units one at a time with explicit acks, runs a Handler,
@@ -40,9 +40,8 @@ type Kind string
 
 // Unit kinds.
 const (
-	KindFile    Kind = "file"     // ingest one top-level file
-	KindMember  Kind = "member"   // one member of a container (Member names it)
-	KindOCRPage Kind = "ocr-page" // OCR one page (Page, 1-based) of a document
+	KindFile    Kind = "file"     // ingest one top-level file (a container with all its members)
+	KindOCRPage Kind = "ocr-page" // OCR one page (Page, 1-based) of a PDF into the case's OCR cache
 )
 
 // Unit is one piece of work.

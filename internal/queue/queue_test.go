@@ -45,7 +45,7 @@ func TestUnitIDAndBackoff(t *testing.T) {
 		{"other case", UnitID("lighthouse", KindFile, "mail/a.mbox", "", 0, "ab"), false},
 		{"other content", UnitID("harbor", KindFile, "mail/a.mbox", "", 0, "cd"), false},
 		{"other path", UnitID("harbor", KindFile, "mail/b.mbox", "", 0, "ab"), false},
-		{"member", UnitID("harbor", KindMember, "mail/a.mbox", "x", 0, "ab"), false},
+		{"member", UnitID("harbor", Kind("member"), "mail/a.mbox", "x", 0, "ab"), false},
 		{"page", UnitID("harbor", KindOCRPage, "mail/a.mbox", "", 3, "ab"), false},
 		{"no separator confusion", UnitID("harbo", KindFile, "rmail/a.mbox", "", 0, "ab"), false},
 	}
