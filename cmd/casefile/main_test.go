@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"github.com/casefile/casefile/internal/pgtest"
 	"github.com/casefile/casefile/internal/queue"
-	"github.com/casefile/casefile/internal/testutil"
 	"github.com/casefile/casefile/internal/store/postgres"
+	"github.com/casefile/casefile/internal/testutil"
 	"net"
 	"os"
 	"os/exec"
@@ -774,5 +774,76 @@ func TestQueueIngestOCRPages(t *testing.T) {
 			t.Logf("worker %d log:\n%s", i, l.String())
 		}
 		t.Errorf("%d worker(s) handed out pages and %d page unit(s) were OCR'd, want 1 and at least 1", handed, ocrd)
+	}
+}
+
+// BenchmarkQueueOCR measures queued ingest of one 24-page scanned PDF with
+// one worker and with two, each OCRing one page at a time
+// (--ocr-workers 1), as two single-core machines would: the pages are
+// spread over the workers through ocr-page units. Needs PostgreSQL, NATS,
+// tesseract and poppler; run with -benchtime 1x.
+func BenchmarkQueueOCR(b *testing.B) {
+	for _, tool := range []string{"tesseract", "pdftoppm", "pdfinfo", "pdftotext"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			b.Skipf("%s not installed", tool)
+		}
+	}
+	pgtest.Pool(b)
+	src := b.TempDir()
+	var pages []testutil.PDFPage
+	for i := range 24 {
+		pages = append(pages, testutil.PDFPage{Image: testutil.RenderText(b, []string{
+			"From: Marta Quill <marta.quill@harbor.example>",
+			fmt.Sprintf("Sent: Tuesday, March %d, 2014 11:%02d AM", i%28+1, i),
+			"To: Jonas Reyes <jonas.reyes@harbor.example>",
+			fmt.Sprintf("Subject: Berth lease, part %d", i+1),
+			"",
+			fmt.Sprintf("Part %d of the lease is attached for the warehouse on the north quay.", i+1),
+			"Please confirm the transfer before Friday and copy the harbour office.",
+		}, 2550, 1650)})
+	}
+	testutil.WritePDF(b, src, "scans.pdf", pages)
+	dsn := pgtest.DSN()
+	for _, n := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				name := fmt.Sprintf("ocrbench_%d", time.Now().UnixNano())
+				db := []string{"--db", dsn, "--data-dir", b.TempDir(), "--case", name}
+				if out, err := exec.Command(bin, append([]string{"init"}, db...)...).CombinedOutput(); err != nil {
+					b.Fatalf("init: %v %s", err, out)
+				}
+				ctx, cancel := context.WithCancel(context.Background())
+				var ws []*exec.Cmd
+				for range n {
+					w := exec.CommandContext(ctx, bin, append([]string{"worker", "--nats", "nats://127.0.0.1:4222", "--ocr-workers", "1"}, db...)...)
+					w.Cancel = func() error { return w.Process.Signal(os.Interrupt) }
+					if err := w.Start(); err != nil {
+						b.Fatal(err)
+					}
+					ws = append(ws, w)
+				}
+				time.Sleep(500 * time.Millisecond) // workers connected
+				b.StartTimer()
+				out, err := exec.Command(bin, append([]string{"ingest", "--json", "-q", "--queue", "nats://127.0.0.1:4222"}, append(db, src)...)...).Output()
+				b.StopTimer()
+				cancel()
+				for _, w := range ws {
+					w.Wait()
+				}
+				postgres.DropCase(context.Background(), dsn, name)
+				if err != nil {
+					b.Fatalf("ingest --queue: %v", err)
+				}
+				var got struct {
+					Case map[string]any `json:"case"`
+				}
+				if err := json.Unmarshal(out, &got); err != nil || got.Case["printed"] != 24.0 {
+					b.Fatalf("ingest --queue: %v %s", err, out)
+				}
+				b.StartTimer()
+			}
+			b.ReportMetric(24*float64(b.N)/b.Elapsed().Seconds(), "pages/s")
+		})
 	}
 }
