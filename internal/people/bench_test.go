@@ -2,7 +2,9 @@ package people
 
 import (
 	"context"
+	"errors"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"testing"
@@ -11,6 +13,8 @@ import (
 	"github.com/casefile/casefile/bench/corpus"
 	"github.com/casefile/casefile/internal/message"
 	"github.com/casefile/casefile/internal/model"
+	"github.com/casefile/casefile/internal/store"
+	"github.com/casefile/casefile/internal/store/sqlite"
 )
 
 // corpusStore parses n messages of the benchmark corpus (fictional
@@ -95,4 +99,74 @@ func TestBuildCorpusSanity(t *testing.T) {
 			t.Errorf("sender %s: %v", a, err)
 		}
 	}
+}
+
+// BenchmarkContactsIndex measures what `casefile contacts` does on a case
+// with a saved people index: open the index and answer for the two most
+// active people (reading their message lists and the messages between
+// them from SQLite). PEOPLE_BENCH_CASE names an existing case folder
+// (the reference run is the 1,000,000-message casebench case, whose
+// index `casefile people` saves); otherwise a case of 20,000 corpus
+// messages is built in a temporary folder.
+func BenchmarkContactsIndex(b *testing.B) {
+	ctx := context.Background()
+	var st store.Store
+	if dir := os.Getenv("PEOPLE_BENCH_CASE"); dir != "" {
+		s, err := sqlite.Open(ctx, filepath.Join(dir, "casefile.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		st = s
+	} else {
+		s, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "casefile.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		run, err := s.BeginRun(ctx, "corpus")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.Write(ctx, run, store.Batch{Messages: corpusStore(b, 20000).msgs}); err != nil {
+			b.Fatal(err)
+		}
+		st = s
+	}
+	defer st.Close()
+	x, err := OpenIndex(ctx, st)
+	if errors.Is(err, ErrNoIndex) {
+		gen, err := st.Generation(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		d, err := Build(ctx, st, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := SaveIndex(ctx, st, d, gen); err != nil {
+			b.Fatal(err)
+		}
+		if x, err = OpenIndex(ctx, st); err != nil {
+			b.Fatal(err)
+		}
+	} else if err != nil {
+		b.Fatal(err)
+	}
+	ps, err := x.People(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	a, c := ps[0].Addresses[0], ps[1].Addresses[0]
+	var total int
+	for b.Loop() {
+		x, err := OpenIndex(ctx, st)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ct, err := x.Contacts(ctx, a, c, Filter{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		total = ct.Total
+	}
+	b.ReportMetric(float64(total), "messages")
 }

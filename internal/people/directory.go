@@ -379,14 +379,15 @@ func (d *Directory) Contacts(a, b string, f Filter) (*Contacts, error) {
 	if pa == pb {
 		return nil, fmt.Errorf("%w: %q and %q are both %s (%s)", ErrSamePerson, a, b, pa.Name, pa.ID)
 	}
-	return contactsOf(pa, pb, d.between(pa, pb), func(m *msgRec) int { return direction(m, pa.idx, pb.idx) }, f), nil
+	return contactsOf(PersonRef{pa.ID, pa.Name}, PersonRef{pb.ID, pb.Name}, d.between(pa, pb),
+		func(m *msgRec) int { return direction(m, pa.idx, pb.idx) }, f), nil
 }
 
 // contactsOf counts and lists the messages between pa and pb among msgs
 // (in date order); dir gives a message's direction (1 a→b, 2 b→a, 0: not
 // between them).
-func contactsOf(pa, pb *Person, msgs []*msgRec, dir func(*msgRec) int, f Filter) *Contacts {
-	c := &Contacts{A: PersonRef{pa.ID, pa.Name}, B: PersonRef{pb.ID, pb.Name}, ByYear: map[string]int{}, ByMonth: map[string]int{},
+func contactsOf(pa, pb PersonRef, msgs []*msgRec, dir func(*msgRec) int, f Filter) *Contacts {
+	c := &Contacts{A: pa, B: pb, ByYear: map[string]int{}, ByMonth: map[string]int{},
 		Filter: f.view(), Messages: []ContactMessage{}}
 	for _, m := range msgs {
 		dir := dir(m)

@@ -3,11 +3,13 @@ package people
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/gob"
 	"errors"
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/casefile/casefile/internal/model"
@@ -51,13 +53,84 @@ type indexHead struct {
 	Aliases  map[string]string // resolved alias key → person ID
 }
 
-// indexPostings are the messages one person sent and received, by ID,
-// sorted.
-type indexPostings struct {
-	Sent, Received []string
+func postingsKey(personID string) string { return "p/" + personID }
+
+// encodePostings writes the IDs of the messages one person sent and
+// received, each list sorted: uvarint(len(sent)), then every ID as
+// uvarint(length) and bytes, sent first. Reading it allocates nothing
+// but the IDs two persons share.
+func encodePostings(sent, received []string) []byte {
+	slices.Sort(sent)
+	slices.Sort(received)
+	b := binary.AppendUvarint(nil, uint64(len(sent)))
+	for _, l := range [][]string{sent, received} {
+		for _, id := range l {
+			b = binary.AppendUvarint(b, uint64(len(id)))
+			b = append(b, id...)
+		}
+	}
+	return b
 }
 
-func postingsKey(personID string) string { return "p/" + personID }
+// idList walks one list of an encodePostings blob.
+type idList struct {
+	b []byte
+	n int // IDs left
+}
+
+// decodePostings splits an encodePostings blob into its two lists.
+func decodePostings(b []byte) (sent, received idList, err error) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 {
+		return sent, received, errors.New("people: damaged index entry")
+	}
+	sent = idList{b: b[k:], n: int(n)}
+	rest := sent
+	for range n {
+		if _, ok := rest.next(); !ok {
+			return sent, received, errors.New("people: damaged index entry")
+		}
+	}
+	received = idList{b: rest.b, n: -1}
+	return sent, received, nil
+}
+
+// next returns the next ID, or false at the end of the list.
+func (l *idList) next() ([]byte, bool) {
+	if l.n == 0 || len(l.b) == 0 {
+		return nil, false
+	}
+	n, k := binary.Uvarint(l.b)
+	if k <= 0 || uint64(len(l.b)-k) < n {
+		return nil, false
+	}
+	id := l.b[k : k+int(n)]
+	l.b = l.b[k+int(n):]
+	if l.n > 0 {
+		l.n--
+	}
+	return id, true
+}
+
+// intersect returns the IDs in both sorted lists.
+func intersect(a, b idList) []string {
+	var out []string
+	x, okA := a.next()
+	y, okB := b.next()
+	for okA && okB {
+		switch c := bytes.Compare(x, y); {
+		case c < 0:
+			x, okA = a.next()
+		case c > 0:
+			y, okB = b.next()
+		default:
+			out = append(out, string(x))
+			x, okA = a.next()
+			y, okB = b.next()
+		}
+	}
+	return out
+}
 
 // SaveIndex saves the people index of d, which was built from the case
 // at generation gen (read before building, so a change made meanwhile
@@ -78,26 +151,24 @@ func SaveIndex(ctx context.Context, st store.Store, d *Directory, gen int64) err
 			h.Aliases[k] = a.Person.ID
 		}
 	}
-	posts := make([]indexPostings, len(d.people))
+	sent := make([][]string, len(d.people))
+	received := make([][]string, len(d.people))
 	for _, m := range d.msgs {
 		if m.fromP >= 0 {
-			posts[m.fromP].Sent = append(posts[m.fromP].Sent, m.id)
+			sent[m.fromP] = append(sent[m.fromP], m.id)
 		}
 		for _, p := range m.rcptP {
-			posts[p].Received = append(posts[p].Received, m.id)
+			received[p] = append(received[p], m.id)
 		}
 	}
-	entries := make(map[string][]byte, len(d.people)+1)
+	entries := make(map[string][]byte, len(d.people)+3)
 	var err error
 	if entries["head"], err = encode(h); err != nil {
 		return err
 	}
+	entries["keys"], entries["refs"] = lookupKeys(d)
 	for i, p := range d.people {
-		slices.Sort(posts[i].Sent)
-		slices.Sort(posts[i].Received)
-		if entries[postingsKey(p.ID)], err = encode(posts[i]); err != nil {
-			return err
-		}
+		entries[postingsKey(p.ID)] = encodePostings(sent[i], received[i])
 	}
 	if err := st.PutDerived(ctx, indexSet, gen, entries); err != nil {
 		return fmt.Errorf("people: save index: %w", err)
@@ -122,11 +193,40 @@ func encode(v any) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// lookupKeys lists every exact reference to a person — "i:" and a
+// person or member ID, "a:" and a normalised address — as sorted lines
+// "key NUL person-index", and the persons' IDs and names as lines
+// "id NUL name" in index order. They answer the usual references (an
+// address, an ID) without decoding the head.
+func lookupKeys(d *Directory) (keys, refs []byte) {
+	var lines []string
+	for _, p := range d.people {
+		n := "\x00" + strconv.Itoa(int(p.idx))
+		lines = append(lines, "i:"+p.ID+n)
+		for _, m := range p.members {
+			key := d.nodeKeys[m]
+			lines = append(lines, "i:"+NodeID(key)+n)
+			if a, ok := strings.CutPrefix(key, "a:"); ok {
+				lines = append(lines, "a:"+a+n)
+			}
+		}
+	}
+	sort.Strings(lines)
+	lines = slices.Compact(lines)
+	var r strings.Builder
+	for _, p := range d.people {
+		r.WriteString(p.ID + "\x00" + p.Name + "\n")
+	}
+	return []byte(strings.Join(lines, "\n")), []byte(r.String())
+}
+
 // Index answers Resolve and Contacts from the saved people index.
 type Index struct {
-	st  store.Store
-	gen int64
-	d   *Directory // people and the lookup maps; no messages
+	st   store.Store
+	gen  int64
+	keys [][]byte    // sorted "key NUL index" lines
+	refs []PersonRef // by person index
+	d    *Directory  // decoded head (people and lookup maps, no messages), on first need
 }
 
 // OpenIndex loads the case's people index, or returns ErrNoIndex when the
@@ -136,12 +236,44 @@ func OpenIndex(ctx context.Context, st store.Store) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("people: open index: %w", err)
 	}
-	hgen, data, err := st.Derived(ctx, indexSet, "head")
-	if errors.Is(err, store.ErrNotFound) || err == nil && hgen != gen {
+	x := &Index{st: st, gen: gen}
+	keys, err := x.entry(ctx, "keys")
+	if err != nil {
+		return nil, err
+	}
+	refs, err := x.entry(ctx, "refs")
+	if err != nil {
+		return nil, err
+	}
+	x.keys = bytes.Split(keys, []byte("\n"))
+	for _, ln := range strings.Split(strings.TrimSuffix(string(refs), "\n"), "\n") {
+		id, name, _ := strings.Cut(ln, "\x00")
+		x.refs = append(x.refs, PersonRef{ID: id, Name: name})
+	}
+	return x, nil
+}
+
+// entry reads one entry of the index, checking that it belongs to the
+// generation the index was opened at.
+func (x *Index) entry(ctx context.Context, key string) ([]byte, error) {
+	gen, data, err := x.st.Derived(ctx, indexSet, key)
+	if errors.Is(err, store.ErrNotFound) || err == nil && gen != x.gen {
 		return nil, ErrNoIndex
 	}
 	if err != nil {
-		return nil, fmt.Errorf("people: open index: %w", err)
+		return nil, fmt.Errorf("people: read index: %w", err)
+	}
+	return data, nil
+}
+
+// dir decodes the head: everything Directory.Resolve needs.
+func (x *Index) dir(ctx context.Context) (*Directory, error) {
+	if x.d != nil {
+		return x.d, nil
+	}
+	data, err := x.entry(ctx, "head")
+	if err != nil {
+		return nil, err
 	}
 	var h indexHead
 	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&h); err != nil {
@@ -180,61 +312,93 @@ func OpenIndex(ctx context.Context, st store.Store) (*Index, error) {
 			d.aliasBy[k] = &Alias{Key: k, Status: AliasResolved, Person: &PersonRef{ID: p.ID, Name: p.Name}}
 		}
 	}
-	return &Index{st: st, gen: hgen, d: d}, nil
+	x.d = d
+	return d, nil
 }
 
 // People returns the index's persons (without counts, roles or evidence,
 // which only a built Directory has).
-func (x *Index) People() []*Person { return x.d.people }
-
-// Resolve finds a person as Directory.Resolve does.
-func (x *Index) Resolve(ref string) (*Person, error) { return x.d.Resolve(ref) }
-
-func (x *Index) postings(ctx context.Context, p *Person) (indexPostings, error) {
-	var ps indexPostings
-	gen, data, err := x.st.Derived(ctx, indexSet, postingsKey(p.ID))
-	if errors.Is(err, store.ErrNotFound) || err == nil && gen != x.gen {
-		return ps, ErrNoIndex // replaced since OpenIndex
-	}
+func (x *Index) People(ctx context.Context) ([]*Person, error) {
+	d, err := x.dir(ctx)
 	if err != nil {
-		return ps, fmt.Errorf("people: read index: %w", err)
+		return nil, err
 	}
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&ps); err != nil {
-		return ps, fmt.Errorf("people: read index: %w", err)
+	return d.people, nil
+}
+
+// lookup finds an exact key among the lookup keys.
+func (x *Index) lookup(key string) (int, bool) {
+	k := []byte(key + "\x00")
+	i := sort.Search(len(x.keys), func(i int) bool { return bytes.Compare(x.keys[i], k) >= 0 })
+	if i < len(x.keys) && bytes.HasPrefix(x.keys[i], k) {
+		n, err := strconv.Atoi(string(x.keys[i][len(k):]))
+		return n, err == nil && n >= 0 && n < len(x.refs)
 	}
-	return ps, nil
+	return 0, false
+}
+
+// Resolve finds a person as Directory.Resolve does. An ID or an address
+// is looked up among the keys; anything else decodes the head.
+func (x *Index) Resolve(ctx context.Context, ref string) (PersonRef, error) {
+	r := strings.TrimSpace(ref)
+	if i, ok := x.lookup("i:" + strings.ToLower(r)); ok && r != "" {
+		return x.refs[i], nil
+	}
+	if strings.Contains(r, "@") {
+		a, _ := NormalizeAddress(r)
+		if i, ok := x.lookup("a:" + a); ok {
+			return x.refs[i], nil
+		}
+	}
+	d, err := x.dir(ctx)
+	if err != nil {
+		return PersonRef{}, err
+	}
+	p, err := d.Resolve(ref)
+	if err != nil {
+		return PersonRef{}, err
+	}
+	return PersonRef{ID: p.ID, Name: p.Name}, nil
+}
+
+func (x *Index) postings(ctx context.Context, personID string) (sent, received idList, err error) {
+	data, err := x.entry(ctx, postingsKey(personID))
+	if err != nil {
+		return sent, received, err
+	}
+	return decodePostings(data)
 }
 
 // Contacts answers as Directory.Contacts does, reading only the two
 // persons' message lists and the messages between them. It returns
 // ErrNoIndex when the index was replaced since OpenIndex.
 func (x *Index) Contacts(ctx context.Context, a, b string, f Filter) (*Contacts, error) {
-	pa, err := x.d.Resolve(a)
+	pa, err := x.Resolve(ctx, a)
 	if err != nil {
 		return nil, err
 	}
-	pb, err := x.d.Resolve(b)
+	pb, err := x.Resolve(ctx, b)
 	if err != nil {
 		return nil, err
 	}
-	if pa == pb {
+	if pa.ID == pb.ID {
 		return nil, fmt.Errorf("%w: %q and %q are both %s (%s)", ErrSamePerson, a, b, pa.Name, pa.ID)
 	}
-	la, err := x.postings(ctx, pa)
+	aSent, aRecv, err := x.postings(ctx, pa.ID)
 	if err != nil {
 		return nil, err
 	}
-	lb, err := x.postings(ctx, pb)
+	bSent, bRecv, err := x.postings(ctx, pb.ID)
 	if err != nil {
 		return nil, err
 	}
 	dir := map[string]int{}
 	var ids []string
-	for _, id := range intersect(la.Sent, lb.Received) {
+	for _, id := range intersect(aSent, bRecv) {
 		dir[id] = 1
 		ids = append(ids, id)
 	}
-	for _, id := range intersect(lb.Sent, la.Received) {
+	for _, id := range intersect(bSent, aRecv) {
 		dir[id] = 2
 		ids = append(ids, id)
 	}
@@ -248,22 +412,4 @@ func (x *Index) Contacts(ctx context.Context, a, b string, f Filter) (*Contacts,
 	}
 	sort.SliceStable(recs, func(i, j int) bool { return msgLess(recs[i], recs[j]) })
 	return contactsOf(pa, pb, recs, func(m *msgRec) int { return dir[m.id] }, f), nil
-}
-
-// intersect returns the strings in both sorted lists.
-func intersect(a, b []string) []string {
-	var out []string
-	for i, j := 0, 0; i < len(a) && j < len(b); {
-		switch c := strings.Compare(a[i], b[j]); {
-		case c < 0:
-			i++
-		case c > 0:
-			j++
-		default:
-			out = append(out, a[i])
-			i++
-			j++
-		}
-	}
-	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -24,8 +25,8 @@ func TestIndexContacts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(x.People()) != len(d.People()) {
-		t.Errorf("index has %d people, directory %d", len(x.People()), len(d.People()))
+	if ps, err := x.People(ctx); err != nil || len(ps) != len(d.People()) {
+		t.Errorf("index has %d people (%v), directory %d", len(ps), err, len(d.People()))
 	}
 	from, _, _ := ParsePeriod("2008")
 	_, to, _ := ParsePeriod("2008")
@@ -105,7 +106,7 @@ func TestIndexResolvesAsDirectory(t *testing.T) {
 	for _, ref := range []string{"Jo", "jo", "Mr Big", "Lefky", "Victor", "Lang", "Victor Lang", "victor@ports.example",
 		"VICTOR@PORTS.EXAMPLE", NodeID("a:victor@ports.example"), "Reyes", "Mr Reyes", "J", "Petr", "Quinn, Petra"} {
 		want, werr := d.Resolve(ref)
-		got, gerr := x.Resolve(ref)
+		got, gerr := x.Resolve(ctx, ref)
 		if (werr == nil) != (gerr == nil) || werr != nil && werr.Error() != gerr.Error() {
 			t.Errorf("Resolve(%q): index error %v, directory error %v", ref, gerr, werr)
 			continue
@@ -117,5 +118,38 @@ func TestIndexResolvesAsDirectory(t *testing.T) {
 	c, err := x.Contacts(ctx, "Jo", "Mara Lefkowitz", Filter{})
 	if err != nil || c.Total != 2 {
 		t.Errorf("Contacts(Jo, Mara) from the index = %+v, %v; want 2 messages", c, err)
+	}
+}
+
+func TestPostingsEncoding(t *testing.T) {
+	tests := []struct {
+		aSent, aRecv, bSent, bRecv []string
+		aToB, bToA                 string
+	}{
+		{nil, nil, nil, nil, "", ""},
+		{[]string{"c", "a", "b"}, nil, nil, []string{"b", "d", "c"}, "b c", ""},
+		{[]string{"x"}, []string{"m1", "m2", "m3"}, []string{"m3", "m0", "m2"}, []string{"x", "y"}, "x", "m2 m3"},
+		{[]string{"00000335840bf7f9", "00001437f81f0394"}, nil, nil, []string{"00001437f81f0394"}, "00001437f81f0394", ""},
+	}
+	for _, tc := range tests {
+		as, ar, err := decodePostings(encodePostings(tc.aSent, tc.aRecv))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bs, br, err := decodePostings(encodePostings(tc.bSent, tc.bRecv))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(intersect(as, br), " "); got != tc.aToB {
+			t.Errorf("a→b = %q, want %q", got, tc.aToB)
+		}
+		if got := strings.Join(intersect(bs, ar), " "); got != tc.bToA {
+			t.Errorf("b→a = %q, want %q", got, tc.bToA)
+		}
+	}
+	for _, bad := range [][]byte{nil, {0x80}, {5, 3, 'a'}} {
+		if _, _, err := decodePostings(bad); err == nil {
+			t.Errorf("decodePostings(%v) accepted a damaged entry", bad)
+		}
 	}
 }

@@ -263,8 +263,10 @@ type Store interface {
 	// Each streams every message (with body and sources) in date order.
 	Each(ctx context.Context, fn func(*model.Message) error) error
 
-	// Messages streams the listed messages as Each does (with body and
-	// sources, in date order); IDs not in the case are skipped.
+	// Messages streams the listed messages in Each's order, as listings:
+	// every field but BodyText, BodyHTML, Headers and Attachments (left
+	// empty), with sources and copies as Each gives them. IDs not in the
+	// case are skipped.
 	Messages(ctx context.Context, ids []string, fn func(*model.Message) error) error
 
 	// Generation counts changes to the case: it grows with every Write

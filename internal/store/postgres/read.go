@@ -160,7 +160,7 @@ func (s *Store) Each(ctx context.Context, fn func(*model.Message) error) error {
 	if err != nil {
 		return fmt.Errorf("postgres: list messages: %w", err)
 	}
-	return s.load(ctx, ids, fn)
+	return s.load(ctx, ids, getQuery, fn)
 }
 
 // Messages implements store.Store.
@@ -173,16 +173,21 @@ func (s *Store) Messages(ctx context.Context, ids []string, fn func(*model.Messa
 	if err != nil {
 		return fmt.Errorf("postgres: list messages: %w", err)
 	}
-	return s.load(ctx, ordered, fn)
+	return s.load(ctx, ordered, listQuery, fn)
 }
 
-// load reads the messages ids in chunks and passes them to fn in that
-// order.
-func (s *Store) load(ctx context.Context, ids []string, fn func(*model.Message) error) error {
+// listQuery reads messages as listings (Store.Messages): no text, HTML,
+// header list or attachments.
+var listQuery = `SELECT ` + strings.Replace(msgCols, "m.headers", "'[]'::jsonb", 1) + `, '', t.subject, '', ` + sourcesJSON + `, '[]'::jsonb, ` + copiesJSON + `
+FROM messages m JOIN msgtext t ON t.rowid = m.rowid`
+
+// load reads the messages ids with query (getQuery or listQuery) in
+// chunks and passes them to fn in that order.
+func (s *Store) load(ctx context.Context, ids []string, query string, fn func(*model.Message) error) error {
 	for len(ids) > 0 {
 		chunk := ids[:min(eachChunk, len(ids))]
 		ids = ids[len(chunk):]
-		rows, err := s.pool.Query(ctx, getQuery+` WHERE m.id = ANY($1)`, chunk)
+		rows, err := s.pool.Query(ctx, query+` WHERE m.id = ANY($1)`, chunk)
 		if err != nil {
 			return fmt.Errorf("postgres: read messages: %w", err)
 		}

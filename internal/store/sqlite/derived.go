@@ -83,9 +83,12 @@ func (s *Store) Derived(ctx context.Context, set, key string) (int64, []byte, er
 	return gen, data, nil
 }
 
+// listCols are msgCols without the header list, which listings leave
+// out (it is the bulk of a message row after the text).
+var listCols = strings.Replace(msgCols, "m.headers_json", "'[]'", 1)
+
 // Messages implements store.Store: the messages are read 500 at a time,
-// each page with its sources and attachments in one query each, as by
-// Each.
+// each page with its sources in one query, as by Each.
 func (s *Store) Messages(ctx context.Context, ids []string, fn func(*model.Message) error) error {
 	copies, err := s.hasCopies(ctx)
 	if err != nil {
@@ -97,7 +100,7 @@ func (s *Store) Messages(ctx context.Context, ids []string, fn func(*model.Messa
 		for i, id := range chunk {
 			args[i] = id
 		}
-		rows, err := s.db.QueryContext(ctx, `SELECT `+msgCols+`, m.body_html, t.subject, t.body
+		rows, err := s.db.QueryContext(ctx, `SELECT `+listCols+`, t.subject
 			FROM messages m JOIN msgtext t ON t.rowid = m.rowid WHERE m.id IN (?`+strings.Repeat(",?", len(chunk)-1)+`)`, args...)
 		if err != nil {
 			return fmt.Errorf("sqlite: read messages: %w", err)
@@ -105,13 +108,13 @@ func (s *Store) Messages(ctx context.Context, ids []string, fn func(*model.Messa
 		var page []*model.Message
 		var rowids []int64
 		for rows.Next() {
-			var html, subj, body sql.NullString
-			m, rowid, err := scanMessage(rows, &html, &subj, &body)
+			var subj sql.NullString
+			m, rowid, err := scanMessage(rows, &subj)
 			if err != nil {
 				rows.Close()
 				return fmt.Errorf("sqlite: read messages: %w", err)
 			}
-			m.BodyHTML, m.Subject, m.BodyText = html.String, subj.String, body.String
+			m.Subject, m.Headers = subj.String, nil
 			page, rowids = append(page, m), append(rowids, rowid)
 		}
 		rows.Close()
@@ -119,7 +122,7 @@ func (s *Store) Messages(ctx context.Context, ids []string, fn func(*model.Messa
 			return fmt.Errorf("sqlite: read messages: %w", err)
 		}
 		if len(page) > 0 {
-			if err := s.fillPage(ctx, page, rowids, copies); err != nil {
+			if err := s.fillPage(ctx, page, rowids, copies, false); err != nil {
 				return err
 			}
 		}

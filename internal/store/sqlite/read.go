@@ -181,7 +181,7 @@ func (s *Store) Each(ctx context.Context, fn func(*model.Message) error) error {
 		if len(page) == 0 {
 			return nil
 		}
-		if err := s.fillPage(ctx, page, rowids, copies); err != nil {
+		if err := s.fillPage(ctx, page, rowids, copies, true); err != nil {
 			return err
 		}
 		for _, m := range page {
@@ -237,15 +237,17 @@ func (s *Store) copiesOf(ctx context.Context, ids []string) (map[string][]string
 	return out, rows.Err()
 }
 
-// fillPage loads the sources and attachments of a page of messages.
-func (s *Store) fillPage(ctx context.Context, page []*model.Message, rowids []int64, copies bool) error {
+// fillPage loads the sources (and attachments) of a page of messages.
+func (s *Store) fillPage(ctx context.Context, page []*model.Message, rowids []int64, copies, attachments bool) error {
 	byRow := make(map[int64]*model.Message, len(page))
 	in := make([]string, len(rowids))
 	args := make([]any, len(rowids))
 	for i, r := range rowids {
 		byRow[r] = page[i]
 		page[i].Sources = []model.Source{}
-		page[i].Attachments = []model.Attachment{}
+		if attachments {
+			page[i].Attachments = []model.Attachment{}
+		}
 		in[i], args[i] = "?", r
 	}
 	list := strings.Join(in, ",")
@@ -272,6 +274,9 @@ func (s *Store) fillPage(ctx context.Context, page []*model.Message, rowids []in
 		if err := s.fillCopies(ctx, page); err != nil {
 			return err
 		}
+	}
+	if !attachments {
+		return nil
 	}
 	rows, err = s.db.QueryContext(ctx, `SELECT message_rowid, filename, mime, size, sha256, text_error
 		FROM attachments WHERE message_rowid IN (`+list+`) ORDER BY message_rowid, idx`, args...)

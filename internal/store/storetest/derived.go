@@ -11,8 +11,9 @@ import (
 	"github.com/casefile/casefile/internal/store"
 )
 
-// testMessages: Messages returns the listed messages as Each does, in
-// date order whatever the order asked, and skips unknown IDs.
+// testMessages: Messages returns the listed messages as Each does but
+// without text, HTML, header list and attachments, in date order
+// whatever the order asked, and skips unknown IDs.
 func testMessages(t *testing.T, st store.Store) {
 	ctx := context.Background()
 	l := loadCorpus(t, st)
@@ -20,7 +21,9 @@ func testMessages(t *testing.T, st store.Store) {
 	var keys []string
 	err := st.Messages(ctx, ask, func(m *model.Message) error {
 		keys = append(keys, l.key[m.ID])
-		if d := diffMessage(m, l.expected(l.key[m.ID])); len(d) > 0 {
+		want := l.expected(l.key[m.ID])
+		want.BodyText, want.BodyHTML, want.Headers, want.Attachments = "", "", nil, nil
+		if d := diffMessage(m, want); len(d) > 0 {
 			t.Errorf("Messages: %s:\n%s", l.key[m.ID], strings.Join(d, "\n"))
 		}
 		return nil
