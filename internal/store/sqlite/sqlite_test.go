@@ -279,3 +279,47 @@ func BenchmarkSearch(b *testing.B) {
 		})
 	}
 }
+
+// TestSearchFarPages: pages near the end of a long listing, which are
+// read backwards, are the same as the rows of the full listing, in both
+// date orders, with undated messages last, for the whole case and for a
+// filtered listing.
+func TestSearchFarPages(t *testing.T) {
+	st, _ := openTemp(t)
+	fillSynthetic(t, st, 3000)
+	ctx := context.Background()
+	for _, q := range []string{"*", "-date:2007", "has:attachment"} {
+		node, err := query.Parse(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sort := range []string{"date", "-date"} {
+			var full []string
+			if err := st.Search(ctx, node, store.SearchOptions{Sort: sort}, func(h store.Hit) error {
+				full = append(full, h.Message.ID)
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if len(full) < reverseFrom+100 && q == "*" {
+				t.Fatalf("only %d messages", len(full))
+			}
+			for _, off := range []int{reverseFrom, len(full) / 2, len(full) - 50, len(full) - 7, len(full) - 1, len(full), len(full) + 3} {
+				var got []string
+				if err := st.Search(ctx, node, store.SearchOptions{Sort: sort, Limit: 20, Offset: off}, func(h store.Hit) error {
+					if len(h.Message.Sources) == 0 {
+						t.Errorf("%s: hit without sources", q)
+					}
+					got = append(got, h.Message.ID)
+					return nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+				want := full[min(off, len(full)):min(off+20, len(full))]
+				if strings.Join(got, " ") != strings.Join(want, " ") {
+					t.Errorf("Search(%s, sort %s, offset %d of %d) = %d hits, differ from the full listing's rows", q, sort, off, len(full), len(got))
+				}
+			}
+		}
+	}
+}
