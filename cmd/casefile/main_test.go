@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -383,12 +384,7 @@ func TestTeamModeCLI(t *testing.T) {
 // units, two 'casefile worker' processes ingest them into the case on
 // PostgreSQL, and the result equals a single-process ingest.
 func TestQueueIngest(t *testing.T) {
-	pgtest.Pool(t)
-	conn, err := net.DialTimeout("tcp", "127.0.0.1:4222", 2*time.Second)
-	if err != nil {
-		t.Skipf("NATS not reachable on 127.0.0.1:4222 (%v); scripts/services.sh starts it", err)
-	}
-	conn.Close()
+	needTeam(t)
 	dsn := pgtest.DSN()
 	name := fmt.Sprintf("queuetest_%d", time.Now().UnixNano())
 	t.Cleanup(func() { postgres.DropCase(context.Background(), dsn, name) })
@@ -397,29 +393,15 @@ func TestQueueIngest(t *testing.T) {
 	if r := run(t, append([]string{"init"}, db...)...); r.code != 0 {
 		t.Fatalf("init: %d %s", r.code, r.stderr)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var workers []*exec.Cmd
-	for range 2 {
-		w := exec.CommandContext(ctx, bin, append([]string{"worker", "--nats", "nats://127.0.0.1:4222"}, db...)...)
-		w.Cancel = func() error { return w.Process.Signal(os.Interrupt) }
-		var errb bytes.Buffer
-		w.Stderr = &errb
-		if err := w.Start(); err != nil {
-			t.Fatal(err)
-		}
-		workers = append(workers, w)
-		t.Cleanup(func() {
-			if t.Failed() {
-				t.Logf("worker log:\n%s", errb.String())
+	stop, logs := startWorkers(t, 2, db)
+	defer stop()
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, l := range logs {
+				t.Logf("worker log:\n%s", l.String())
 			}
-		})
-	}
-	defer func() {
-		cancel()
-		for _, w := range workers {
-			w.Wait()
 		}
-	}()
+	})
 	r := run(t, append([]string{"ingest", "--json", "--queue", "nats://127.0.0.1:4222"}, append(db, "../../examples/harbor")...)...)
 	if r.code != 0 {
 		t.Fatalf("ingest --queue: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
@@ -505,12 +487,7 @@ func TestQueueIngestWorkerKilled(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow")
 	}
-	pgtest.Pool(t)
-	conn, err := net.DialTimeout("tcp", "127.0.0.1:4222", 2*time.Second)
-	if err != nil {
-		t.Skipf("NATS not reachable on 127.0.0.1:4222 (%v)", err)
-	}
-	conn.Close()
+	needTeam(t)
 	// A cache of 6 mboxes of 1,000 messages; neighbours share 200.
 	src := t.TempDir()
 	for f := range 6 {
@@ -684,30 +661,10 @@ func TestQueueIngestOCRPages(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow")
 	}
-	for _, tool := range []string{"tesseract", "pdftoppm", "pdfinfo", "pdftotext"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed (scripts/deps.sh installs it)", tool)
-		}
-	}
-	pgtest.Pool(t)
-	conn, err := net.DialTimeout("tcp", "127.0.0.1:4222", 2*time.Second)
-	if err != nil {
-		t.Skipf("NATS not reachable on 127.0.0.1:4222 (%v)", err)
-	}
-	conn.Close()
+	needOCR(t)
+	needTeam(t)
 	src := t.TempDir()
-	var pages []testutil.PDFPage
-	for i := range 6 {
-		pages = append(pages, testutil.PDFPage{Image: testutil.RenderText(t, []string{
-			"From: Marta Quill <marta.quill@harbor.example>",
-			fmt.Sprintf("Sent: Tuesday, March %d, 2014 11:02 AM", i+3),
-			"To: Jonas Reyes <jonas.reyes@harbor.example>",
-			fmt.Sprintf("Subject: Berth lease, part %d", i+1),
-			"",
-			fmt.Sprintf("Part %d of the lease is attached for the warehouse.", i+1),
-		}, 2550, 1650)})
-	}
-	testutil.WritePDF(t, src, "scans.pdf", pages)
+	writeScans(t, src, 6)
 
 	ref := filepath.Join(t.TempDir(), "ref.case")
 	if r := run(t, "ingest", "--init", "-q", "--case", ref, src); r.code != 0 {
@@ -726,25 +683,8 @@ func TestQueueIngestOCRPages(t *testing.T) {
 	if r := run(t, append([]string{"init"}, db...)...); r.code != 0 {
 		t.Fatalf("init: %d %s", r.code, r.stderr)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var workers []*exec.Cmd
-	var logs []*bytes.Buffer
-	for range 2 {
-		w := exec.CommandContext(ctx, bin, append([]string{"worker", "--nats", "nats://127.0.0.1:4222", "--ocr-workers", "1"}, db...)...)
-		w.Cancel = func() error { return w.Process.Signal(os.Interrupt) }
-		var errb bytes.Buffer
-		w.Stderr = &errb
-		if err := w.Start(); err != nil {
-			t.Fatal(err)
-		}
-		workers, logs = append(workers, w), append(logs, &errb)
-	}
-	stop := func() {
-		cancel()
-		for _, w := range workers {
-			w.Wait()
-		}
-	}
+	stop, logs := startWorkers(t, 2, append([]string{"--ocr-workers", "1"}, db...))
+	defer stop()
 	r := run(t, append([]string{"ingest", "--json", "--queue", "nats://127.0.0.1:4222"}, append(db, src)...)...)
 	stop()
 	if r.code != 0 {
@@ -783,26 +723,10 @@ func TestQueueIngestOCRPages(t *testing.T) {
 // spread over the workers through ocr-page units. Needs PostgreSQL, NATS,
 // tesseract and poppler; run with -benchtime 1x.
 func BenchmarkQueueOCR(b *testing.B) {
-	for _, tool := range []string{"tesseract", "pdftoppm", "pdfinfo", "pdftotext"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			b.Skipf("%s not installed", tool)
-		}
-	}
+	needOCR(b)
 	pgtest.Pool(b)
 	src := b.TempDir()
-	var pages []testutil.PDFPage
-	for i := range 24 {
-		pages = append(pages, testutil.PDFPage{Image: testutil.RenderText(b, []string{
-			"From: Marta Quill <marta.quill@harbor.example>",
-			fmt.Sprintf("Sent: Tuesday, March %d, 2014 11:%02d AM", i%28+1, i),
-			"To: Jonas Reyes <jonas.reyes@harbor.example>",
-			fmt.Sprintf("Subject: Berth lease, part %d", i+1),
-			"",
-			fmt.Sprintf("Part %d of the lease is attached for the warehouse on the north quay.", i+1),
-			"Please confirm the transfer before Friday and copy the harbour office.",
-		}, 2550, 1650)})
-	}
-	testutil.WritePDF(b, src, "scans.pdf", pages)
+	writeScans(b, src, 24)
 	dsn := pgtest.DSN()
 	for _, n := range []int{1, 2} {
 		b.Run(fmt.Sprintf("workers=%d", n), func(b *testing.B) {
@@ -813,24 +737,12 @@ func BenchmarkQueueOCR(b *testing.B) {
 				if out, err := exec.Command(bin, append([]string{"init"}, db...)...).CombinedOutput(); err != nil {
 					b.Fatalf("init: %v %s", err, out)
 				}
-				ctx, cancel := context.WithCancel(context.Background())
-				var ws []*exec.Cmd
-				for range n {
-					w := exec.CommandContext(ctx, bin, append([]string{"worker", "--nats", "nats://127.0.0.1:4222", "--ocr-workers", "1"}, db...)...)
-					w.Cancel = func() error { return w.Process.Signal(os.Interrupt) }
-					if err := w.Start(); err != nil {
-						b.Fatal(err)
-					}
-					ws = append(ws, w)
-				}
+				stop, _ := startWorkers(b, n, append([]string{"--ocr-workers", "1"}, db...))
 				time.Sleep(500 * time.Millisecond) // workers connected
 				b.StartTimer()
 				out, err := exec.Command(bin, append([]string{"ingest", "--json", "-q", "--queue", "nats://127.0.0.1:4222"}, append(db, src)...)...).Output()
 				b.StopTimer()
-				cancel()
-				for _, w := range ws {
-					w.Wait()
-				}
+				stop()
 				postgres.DropCase(context.Background(), dsn, name)
 				if err != nil {
 					b.Fatalf("ingest --queue: %v", err)
@@ -846,4 +758,73 @@ func BenchmarkQueueOCR(b *testing.B) {
 			b.ReportMetric(24*float64(b.N)/b.Elapsed().Seconds(), "pages/s")
 		})
 	}
+}
+
+// needTeam skips unless PostgreSQL (started when absent, if possible) and
+// NATS are reachable.
+func needTeam(tb testing.TB) {
+	tb.Helper()
+	pgtest.Pool(tb)
+	conn, err := net.DialTimeout("tcp", "127.0.0.1:4222", 2*time.Second)
+	if err != nil {
+		tb.Skipf("NATS not reachable on 127.0.0.1:4222 (%v); scripts/services.sh starts it", err)
+	}
+	conn.Close()
+}
+
+// needOCR skips unless tesseract and poppler's tools are installed.
+func needOCR(tb testing.TB) {
+	tb.Helper()
+	for _, tool := range []string{"tesseract", "pdftoppm", "pdfinfo", "pdftotext"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			tb.Skipf("%s not installed (scripts/deps.sh installs it)", tool)
+		}
+	}
+}
+
+// writeScans writes dir/scans.pdf: n scanned pages, each a printed email
+// from Marta Quill to Jonas Reyes (fictional).
+func writeScans(tb testing.TB, dir string, n int) {
+	tb.Helper()
+	var pages []testutil.PDFPage
+	for i := range n {
+		pages = append(pages, testutil.PDFPage{Image: testutil.RenderText(tb, []string{
+			"From: Marta Quill <marta.quill@harbor.example>",
+			fmt.Sprintf("Sent: Tuesday, March %d, 2014 11:%02d AM", i%28+1, i%60),
+			"To: Jonas Reyes <jonas.reyes@harbor.example>",
+			fmt.Sprintf("Subject: Berth lease, part %d", i+1),
+			"",
+			fmt.Sprintf("Part %d of the lease is attached for the warehouse on the north quay.", i+1),
+		}, 2550, 1650)})
+	}
+	testutil.WritePDF(tb, dir, "scans.pdf", pages)
+}
+
+// startWorkers starts n 'casefile worker' processes with args (after
+// --nats) and returns a function that stops them (interrupt, wait) and
+// their logs, to be read after stopping.
+func startWorkers(tb testing.TB, n int, args []string) (stop func(), logs []*bytes.Buffer) {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var ws []*exec.Cmd
+	for range n {
+		w := exec.CommandContext(ctx, bin, append([]string{"worker", "--nats", "nats://127.0.0.1:4222"}, args...)...)
+		w.Cancel = func() error { return w.Process.Signal(os.Interrupt) }
+		var errb bytes.Buffer
+		w.Stderr = &errb
+		if err := w.Start(); err != nil {
+			cancel()
+			tb.Fatal(err)
+		}
+		ws, logs = append(ws, w), append(logs, &errb)
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			cancel()
+			for _, w := range ws {
+				w.Wait()
+			}
+		})
+	}, logs
 }

@@ -152,7 +152,19 @@ const eachChunk = 200
 // the messages in chunks, so fn may use the store and memory stays
 // bounded by the chunk.
 func (s *Store) Each(ctx context.Context, fn func(*model.Message) error) error {
-	rows, err := s.pool.Query(ctx, `SELECT id FROM messages ORDER BY date_utc ASC NULLS LAST, id`)
+	return s.loadListed(ctx, `SELECT id FROM messages ORDER BY date_utc ASC NULLS LAST, id`, nil, getQuery, fn)
+}
+
+// Messages implements store.Store.
+func (s *Store) Messages(ctx context.Context, ids []string, fn func(*model.Message) error) error {
+	return s.loadListed(ctx, `SELECT id FROM messages WHERE id = ANY($1) ORDER BY date_utc ASC NULLS LAST, id`,
+		[]any{cleanAll(ids)}, listQuery, fn)
+}
+
+// loadListed reads the IDs list selects, then the messages with query
+// (see load).
+func (s *Store) loadListed(ctx context.Context, list string, args []any, query string, fn func(*model.Message) error) error {
+	rows, err := s.pool.Query(ctx, list, args...)
 	if err != nil {
 		return fmt.Errorf("postgres: list messages: %w", err)
 	}
@@ -160,20 +172,7 @@ func (s *Store) Each(ctx context.Context, fn func(*model.Message) error) error {
 	if err != nil {
 		return fmt.Errorf("postgres: list messages: %w", err)
 	}
-	return s.load(ctx, ids, getQuery, fn)
-}
-
-// Messages implements store.Store.
-func (s *Store) Messages(ctx context.Context, ids []string, fn func(*model.Message) error) error {
-	rows, err := s.pool.Query(ctx, `SELECT id FROM messages WHERE id = ANY($1) ORDER BY date_utc ASC NULLS LAST, id`, cleanAll(ids))
-	if err != nil {
-		return fmt.Errorf("postgres: list messages: %w", err)
-	}
-	ordered, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return fmt.Errorf("postgres: list messages: %w", err)
-	}
-	return s.load(ctx, ordered, listQuery, fn)
+	return s.load(ctx, ids, query, fn)
 }
 
 // listQuery reads messages as listings (Store.Messages): no text, HTML,
