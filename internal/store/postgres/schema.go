@@ -230,5 +230,9 @@ CREATE TABLE derived(
   data bytea NOT NULL,
   PRIMARY KEY(set_name, key)
 );
+`, // 4: the page documents, so text searches can leave them out without
+	// joining every match to messages.
+	`
+CREATE INDEX messages_pages ON messages(rowid) WHERE kind = 'page';
 `,
 }

@@ -331,7 +331,16 @@ type plan struct {
 	text  bool
 	terms []hlTerm
 	rank  string
+	// textWhere is set when the query's condition reads only msgtext
+	// (text searches) and leaves out page documents: it is that
+	// condition, without the page filter, over msgtext t alone.
+	textWhere string
 }
+
+// notPage leaves page documents out of a scan of msgtext t by row ID:
+// the set comes once from the messages_pages index, instead of joining
+// every match to messages.
+const notPage = `t.rowid NOT IN (SELECT rowid FROM messages WHERE kind = 'page')`
 
 func compile(q query.Node) (plan, error) {
 	var c compiler
@@ -339,11 +348,15 @@ func compile(q query.Node) (plan, error) {
 	if err != nil {
 		return plan{}, err
 	}
+	textWhere := ""
 	// Document pages are found only by queries that name kind:.
 	if !query.NamesKind(q) {
+		if !strings.Contains(where, "m.") && where != "TRUE" {
+			textWhere = where
+		}
 		where = "(" + where + ") AND m.kind <> 'page'"
 	}
-	p := plan{where: where, args: c.args}
+	p := plan{where: where, args: c.args, textWhere: textWhere}
 	conj := []query.Node{q}
 	if a, ok := q.(query.And); ok {
 		conj = a.Children
@@ -428,8 +441,12 @@ func (s *Store) Count(ctx context.Context, q query.Node) (int, error) {
 	if copies {
 		what = "count(DISTINCT " + canonical + ")"
 	}
+	sql := `SELECT ` + what + ` FROM messages m LEFT JOIN msgtext t ON t.rowid = m.rowid WHERE ` + p.where
+	if !copies && p.textWhere != "" {
+		sql = `SELECT count(*) FROM msgtext t WHERE (` + p.textWhere + `) AND ` + notPage
+	}
 	var n int
-	err = s.pool.QueryRow(ctx, `SELECT `+what+` FROM messages m LEFT JOIN msgtext t ON t.rowid = m.rowid WHERE `+p.where, p.args...).Scan(&n)
+	err = s.pool.QueryRow(ctx, sql, p.args...).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("postgres: count %s: %w", q, err)
 	}
@@ -485,12 +502,27 @@ func (s *Store) Search(ctx context.Context, q query.Node, opts store.SearchOptio
 		}
 		return `'', substr(` + st + `.body, 1, 160), '', '', '', '', '', ''`
 	}
-	var inner string
-	if !copies {
+	var limit any
+	if opts.Limit > 0 {
+		limit = int64(opts.Limit)
+	}
+	var inner, page string
+	switch {
+	case !copies && p.textWhere != "" && sort == store.SortRank:
+		// A text search without other conditions is ranked over msgtext
+		// alone (page documents left out by index); messages are joined
+		// for the page's rows only. Ties go by row ID.
+		order = "rank DESC, m.rowid"
+		inner = `SELECT m.rowid, ` + hitCols + `, t.subject, ` + texts("t") + `, r.rank AS rank
+		FROM (SELECT t.rowid, ` + rank + ` AS rank FROM msgtext t WHERE (` + p.textWhere + `) AND ` + notPage + `
+		  ORDER BY rank DESC, t.rowid LIMIT ` + c.arg(limit) + `::bigint OFFSET ` + c.arg(int64(max(opts.Offset, 0))) + `::bigint) r
+		JOIN messages m ON m.rowid = r.rowid JOIN msgtext t ON t.rowid = r.rowid`
+		page = ` ORDER BY ` + order
+	case !copies:
 		inner = `SELECT m.rowid, ` + hitCols + `, t.subject, ` + texts("t") + `, ` + rank + ` AS rank
 		FROM messages m LEFT JOIN msgtext t ON t.rowid = m.rowid
 		WHERE ` + p.where
-	} else {
+	default:
 		// Hits on printed copies are reported as their native message,
 		// once, with the best rank and the snippet of the best row.
 		inner = `SELECT m.rowid, ` + hitCols + `, t.subject, ` + texts("st") + `, b.rank AS rank
@@ -500,14 +532,13 @@ func (s *Store) Search(ctx context.Context, q query.Node, opts store.SearchOptio
 		  ORDER BY canon, rank DESC, src) b
 		JOIN messages m ON m.rowid = b.canon JOIN msgtext t ON t.rowid = m.rowid JOIN msgtext st ON st.rowid = b.src`
 	}
-	var limit any
-	if opts.Limit > 0 {
-		limit = int64(opts.Limit)
+	if page == "" {
+		page = ` ORDER BY ` + order + ` LIMIT ` + c.arg(limit) + `::bigint OFFSET ` + c.arg(int64(max(opts.Offset, 0))) + `::bigint`
 	}
 	// The inner query picks and orders the page; the outer one adds the
 	// sources of just those hits.
 	sql := `SELECT h.*, ` + strings.NewReplacer("m.rowid", "h.rowid", "m.id", "h.id").Replace(sourcesJSON) + ` FROM (
-		` + inner + ` ORDER BY ` + order + ` LIMIT ` + c.arg(limit) + `::bigint OFFSET ` + c.arg(int64(max(opts.Offset, 0))) + `::bigint
+		` + inner + page + `
 	) h ORDER BY ` + strings.NewReplacer("m.", "h.", "rank", "h.rank").Replace(order)
 
 	if _, err := tx.Exec(ctx, `DECLARE hits NO SCROLL CURSOR FOR `+sql, c.args...); err != nil {
