@@ -5,11 +5,11 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/gob"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/casefile/casefile/internal/model"
@@ -25,7 +25,7 @@ import (
 
 // indexSet names the index among the case's derived data; the suffix is
 // its encoding, so a casefile that encodes differently uses another set.
-const indexSet = "people.index.v1"
+const indexSet = "people.index.v2"
 
 // ErrNoIndex reports that the case has no current people index: it was
 // never saved, or the case changed since.
@@ -166,7 +166,9 @@ func SaveIndex(ctx context.Context, st store.Store, d *Directory, gen int64) err
 	if entries["head"], err = encode(h); err != nil {
 		return err
 	}
-	entries["keys"], entries["refs"] = lookupKeys(d)
+	if entries["keys"], entries["refs"], err = lookupKeys(d); err != nil {
+		return err
+	}
 	for i, p := range d.people {
 		entries[postingsKey(p.ID)] = encodePostings(sent[i], received[i])
 	}
@@ -194,37 +196,74 @@ func encode(v any) ([]byte, error) {
 }
 
 // lookupKeys lists every exact reference to a person — "i:" and a
-// person or member ID, "a:" and a normalised address — as sorted lines
-// "key NUL person-index", and the persons' IDs and names as lines
-// "id NUL name" in index order. They answer the usual references (an
-// address, an ID) without decoding the head.
-func lookupKeys(d *Directory) (keys, refs []byte) {
-	var lines []string
+// person or member ID, "a:" and a normalised address — sorted, each
+// followed by the person's index (uvarint length, key, uvarint index),
+// and the persons' IDs and names in index order (JSON). They answer the
+// usual references (an address, an ID) without decoding the head.
+func lookupKeys(d *Directory) (keys, refs []byte, err error) {
+	type entry struct {
+		key string
+		idx int32
+	}
+	var es []entry
 	for _, p := range d.people {
-		n := "\x00" + strconv.Itoa(int(p.idx))
-		lines = append(lines, "i:"+p.ID+n)
+		es = append(es, entry{"i:" + p.ID, p.idx})
 		for _, m := range p.members {
 			key := d.nodeKeys[m]
-			lines = append(lines, "i:"+NodeID(key)+n)
+			es = append(es, entry{"i:" + NodeID(key), p.idx})
 			if a, ok := strings.CutPrefix(key, "a:"); ok {
-				lines = append(lines, "a:"+a+n)
+				es = append(es, entry{"a:" + a, p.idx})
 			}
 		}
 	}
-	sort.Strings(lines)
-	lines = slices.Compact(lines)
-	var r strings.Builder
-	for _, p := range d.people {
-		r.WriteString(p.ID + "\x00" + p.Name + "\n")
+	slices.SortFunc(es, func(a, b entry) int { return strings.Compare(a.key, b.key) })
+	es = slices.CompactFunc(es, func(a, b entry) bool { return a.key == b.key })
+	for _, e := range es {
+		keys = binary.AppendUvarint(keys, uint64(len(e.key)))
+		keys = append(keys, e.key...)
+		keys = binary.AppendUvarint(keys, uint64(e.idx))
 	}
-	return []byte(strings.Join(lines, "\n")), []byte(r.String())
+	rs := make([]PersonRef, len(d.people))
+	for i, p := range d.people {
+		rs[i] = PersonRef{ID: p.ID, Name: p.Name}
+	}
+	if refs, err = json.Marshal(rs); err != nil {
+		return nil, nil, fmt.Errorf("people: encode index: %w", err)
+	}
+	return keys, refs, nil
+}
+
+// keyEntry is one lookup key and its person's index.
+type keyEntry struct {
+	key []byte
+	idx int
+}
+
+// decodeKeys reads a lookupKeys blob.
+func decodeKeys(b []byte, persons int) ([]keyEntry, error) {
+	var out []keyEntry
+	for len(b) > 0 {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < n {
+			return nil, errors.New("people: damaged index keys")
+		}
+		key := b[k : k+int(n)]
+		b = b[k+int(n):]
+		idx, k := binary.Uvarint(b)
+		if k <= 0 || idx >= uint64(persons) {
+			return nil, errors.New("people: damaged index keys")
+		}
+		b = b[k:]
+		out = append(out, keyEntry{key, int(idx)})
+	}
+	return out, nil
 }
 
 // Index answers Resolve and Contacts from the saved people index.
 type Index struct {
 	st   store.Store
 	gen  int64
-	keys [][]byte    // sorted "key NUL index" lines
+	keys []keyEntry  // sorted
 	refs []PersonRef // by person index
 	d    *Directory  // decoded head (people and lookup maps, no messages), on first need
 }
@@ -245,10 +284,12 @@ func OpenIndex(ctx context.Context, st store.Store) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	x.keys = bytes.Split(keys, []byte("\n"))
-	for _, ln := range strings.Split(strings.TrimSuffix(string(refs), "\n"), "\n") {
-		id, name, _ := strings.Cut(ln, "\x00")
-		x.refs = append(x.refs, PersonRef{ID: id, Name: name})
+	// A damaged index is as good as none: the caller builds a new one.
+	if err := json.Unmarshal(refs, &x.refs); err != nil {
+		return nil, fmt.Errorf("%w (damaged: %v)", ErrNoIndex, err)
+	}
+	if x.keys, err = decodeKeys(keys, len(x.refs)); err != nil {
+		return nil, fmt.Errorf("%w (%v)", ErrNoIndex, err)
 	}
 	return x, nil
 }
@@ -277,7 +318,7 @@ func (x *Index) dir(ctx context.Context) (*Directory, error) {
 	}
 	var h indexHead
 	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&h); err != nil {
-		return nil, fmt.Errorf("people: open index: %w", err)
+		return nil, fmt.Errorf("%w (damaged: %v)", ErrNoIndex, err)
 	}
 	d := &Directory{byID: map[string]*Person{}, byAddr: map[string]*Person{}, aliasBy: map[string]*Alias{},
 		nodeKeys: h.NodeKeys, nodeP: h.NodeP, nodeIdx: make(map[string]int32, len(h.NodeKeys))}
@@ -328,11 +369,10 @@ func (x *Index) People(ctx context.Context) ([]*Person, error) {
 
 // lookup finds an exact key among the lookup keys.
 func (x *Index) lookup(key string) (int, bool) {
-	k := []byte(key + "\x00")
-	i := sort.Search(len(x.keys), func(i int) bool { return bytes.Compare(x.keys[i], k) >= 0 })
-	if i < len(x.keys) && bytes.HasPrefix(x.keys[i], k) {
-		n, err := strconv.Atoi(string(x.keys[i][len(k):]))
-		return n, err == nil && n >= 0 && n < len(x.refs)
+	k := []byte(key)
+	i := sort.Search(len(x.keys), func(i int) bool { return bytes.Compare(x.keys[i].key, k) >= 0 })
+	if i < len(x.keys) && bytes.Equal(x.keys[i].key, k) {
+		return x.keys[i].idx, true
 	}
 	return 0, false
 }
@@ -366,7 +406,10 @@ func (x *Index) postings(ctx context.Context, personID string) (sent, received i
 	if err != nil {
 		return sent, received, err
 	}
-	return decodePostings(data)
+	if sent, received, err = decodePostings(data); err != nil {
+		return sent, received, fmt.Errorf("%w (%v)", ErrNoIndex, err)
+	}
+	return sent, received, nil
 }
 
 // Contacts answers as Directory.Contacts does, reading only the two

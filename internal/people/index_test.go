@@ -153,3 +153,44 @@ func TestPostingsEncoding(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexOddNames: names with line breaks or NUL bytes (damaged
+// headers, OCR) survive the index, and damaged key blobs are refused.
+func TestIndexOddNames(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(
+		tm{id: "o1", date: "2010-01-01 10:00", from: "Odd\nName <odd@harbor.example>", to: []string{"Nul\x00Byte <nul@harbor.example>"}},
+		tm{id: "o2", date: "2010-01-02 10:00", from: "Nul\x00Byte <nul@harbor.example>", to: []string{"Odd\nName <odd@harbor.example>"}},
+	)
+	d := build(t, st)
+	if err := SaveIndex(ctx, st, d, st.gen); err != nil {
+		t.Fatal(err)
+	}
+	x, err := OpenIndex(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := d.Contacts("odd@harbor.example", "nul@harbor.example", Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := x.Contacts(ctx, "odd@harbor.example", "nul@harbor.example", Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wj, _ := json.Marshal(want)
+	gj, _ := json.Marshal(got)
+	if string(wj) != string(gj) || got.Total != 2 {
+		t.Errorf("from the index:\n%s\nwant\n%s", gj, wj)
+	}
+	for _, bad := range [][]byte{{5, 'a'}, {1, 'a'}, {1, 'a', 9}} {
+		if _, err := decodeKeys(bad, 2); err == nil {
+			t.Errorf("decodeKeys(%v) accepted a damaged blob", bad)
+		}
+	}
+	// A damaged index is as good as none: the caller rebuilds it.
+	st.derived[indexSet]["keys"] = []byte{5, 'a'}
+	if _, err := OpenIndex(ctx, st); !errors.Is(err, ErrNoIndex) {
+		t.Errorf("OpenIndex with damaged keys: %v, want ErrNoIndex", err)
+	}
+}
