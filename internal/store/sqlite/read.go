@@ -443,18 +443,35 @@ func (s *Store) Thread(ctx context.Context, threadID string) ([]store.ThreadEntr
 // Stats implements store.Store.
 func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 	var st store.Stats
-	var first, last sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT
-		(SELECT COUNT(*) FROM messages WHERE kind != 'page' AND copy_of = ''),
-		(SELECT COUNT(*) FROM messages WHERE kind='native'),
-		(SELECT COUNT(*) FROM messages WHERE kind='printed' AND copy_of = ''),
-		(SELECT COUNT(*) FROM messages WHERE kind='printed' AND copy_of != ''),
-		(SELECT COUNT(*) FROM messages WHERE kind='page'),
-		(SELECT COUNT(*) FROM sources s JOIN messages m ON m.rowid = s.message_rowid WHERE m.kind != 'page'),
-		(SELECT COUNT(*) FROM (SELECT CASE WHEN m.copy_of = '' THEN m.id ELSE m.copy_of END AS owner
+	copies, err := s.hasCopies(ctx)
+	if err != nil {
+		return st, err
+	}
+	// Messages whose sources are counted more than once; a printed copy's
+	// sources count for its native message.
+	dup := `SELECT COUNT(*) FROM (SELECT message_rowid FROM sources
+		WHERE message_rowid NOT IN (SELECT rowid FROM messages WHERE kind = 'page')
+		GROUP BY message_rowid HAVING COUNT(*) > 1)`
+	if copies {
+		dup = `SELECT COUNT(*) FROM (SELECT CASE WHEN m.copy_of = '' THEN m.id ELSE m.copy_of END AS owner
 			FROM sources s JOIN messages m ON m.rowid = s.message_rowid WHERE m.kind != 'page'
-			GROUP BY owner HAVING COUNT(*)>1)),
-		(SELECT COUNT(*) FROM messages WHERE (' '||flags||' ') LIKE '% mid_conflict %'),
+			GROUP BY owner HAVING COUNT(*) > 1)`
+	}
+	var first, last sql.NullInt64
+	// The message counts are one pass over messages_stats (a covering
+	// index); the others read small indexes.
+	err = s.db.QueryRowContext(ctx, `SELECT
+		COALESCE(SUM(kind != 'page' AND copy_of = ''), 0),
+		COALESCE(SUM(kind = 'native'), 0),
+		COALESCE(SUM(kind = 'printed' AND copy_of = ''), 0),
+		COALESCE(SUM(kind = 'printed' AND copy_of != ''), 0),
+		COALESCE(SUM(kind = 'page'), 0),
+		COALESCE(SUM((' '||flags||' ') LIKE '% mid_conflict %'), 0),
+		COALESCE(SUM(date_utc IS NULL AND kind != 'page' AND copy_of = ''), 0),
+		MIN(CASE WHEN kind != 'page' AND copy_of = '' THEN date_utc END),
+		MAX(CASE WHEN kind != 'page' AND copy_of = '' THEN date_utc END),
+		(SELECT COUNT(*) FROM sources) - (SELECT COUNT(*) FROM sources WHERE message_rowid IN (SELECT rowid FROM messages WHERE kind = 'page')),
+		(`+dup+`),
 		(SELECT COUNT(DISTINCT thread_id) FROM messages WHERE thread_id != ''),
 		(SELECT COUNT(*) FROM placeholders),
 		(SELECT COUNT(*) FROM attachments),
@@ -462,11 +479,10 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 		(SELECT COUNT(*) FROM problems WHERE kind='failed'),
 		(SELECT COUNT(*) FROM problems WHERE kind='skipped'),
 		(SELECT COUNT(*) FROM problems WHERE kind='warning'),
-		(SELECT COUNT(*) FROM messages WHERE date_utc IS NULL AND kind != 'page' AND copy_of = ''),
-		(SELECT MIN(date_utc) FROM messages WHERE kind != 'page' AND copy_of = ''),
-		(SELECT MAX(date_utc) FROM messages WHERE kind != 'page' AND copy_of = ''),
-		(SELECT COUNT(*) FROM runs)`).Scan(&st.Messages, &st.Native, &st.Printed, &st.PrintedCopies, &st.Pages, &st.Sources, &st.DuplicatedMsg, &st.MIDConflicts,
-		&st.Threads, &st.Placeholders, &st.Attachments, &st.Files, &st.Failed, &st.Skipped, &st.Warnings, &st.UndatedMsgs, &first, &last, &st.Runs)
+		(SELECT COUNT(*) FROM runs)
+		FROM messages INDEXED BY messages_stats`).Scan(&st.Messages, &st.Native, &st.Printed, &st.PrintedCopies, &st.Pages, &st.MIDConflicts,
+		&st.UndatedMsgs, &first, &last, &st.Sources, &st.DuplicatedMsg,
+		&st.Threads, &st.Placeholders, &st.Attachments, &st.Files, &st.Failed, &st.Skipped, &st.Warnings, &st.Runs)
 	if err != nil {
 		return st, fmt.Errorf("sqlite: stats: %w", err)
 	}
