@@ -362,17 +362,30 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 	// Document pages (kind page) are counted apart and in nothing else;
 	// printed copies linked to native messages are counted apart, their
 	// sources with the native message's.
-	err := s.pool.QueryRow(ctx, `SELECT
-		(SELECT count(*) FROM messages WHERE kind <> 'page' AND copy_of = ''),
-		(SELECT count(*) FROM messages WHERE kind = 'native'),
-		(SELECT count(*) FROM messages WHERE kind = 'printed' AND copy_of = ''),
-		(SELECT count(*) FROM messages WHERE kind = 'printed' AND copy_of <> ''),
-		(SELECT count(*) FROM messages WHERE kind = 'page'),
-		(SELECT count(*) FROM sources s JOIN messages m ON m.rowid = s.message_rowid WHERE m.kind <> 'page'),
-		(SELECT count(*) FROM (SELECT CASE WHEN m.copy_of = '' THEN m.id ELSE m.copy_of END AS owner
+	copies, err := s.hasCopies(s.pool.QueryRow(ctx, hasCopiesSQL))
+	if err != nil {
+		return st, err
+	}
+	// Messages whose sources are counted more than once.
+	dup := `SELECT count(*) FROM (SELECT message_rowid FROM sources
+		WHERE message_rowid NOT IN (SELECT rowid FROM messages WHERE kind = 'page')
+		GROUP BY message_rowid HAVING count(*) > 1) d`
+	if copies {
+		dup = `SELECT count(*) FROM (SELECT CASE WHEN m.copy_of = '' THEN m.id ELSE m.copy_of END AS owner
 			FROM sources s JOIN messages m ON m.rowid = s.message_rowid WHERE m.kind <> 'page'
-			GROUP BY owner HAVING count(*) > 1) d),
-		(SELECT count(*) FROM messages WHERE 'mid_conflict' = ANY (flags)),
+			GROUP BY owner HAVING count(*) > 1) d`
+	}
+	// The message counts are one pass over messages (they were one pass
+	// each); sources are counted without joining messages.
+	err = s.pool.QueryRow(ctx, `SELECT
+		count(*) FILTER (WHERE kind <> 'page' AND copy_of = ''),
+		count(*) FILTER (WHERE kind = 'native'),
+		count(*) FILTER (WHERE kind = 'printed' AND copy_of = ''),
+		count(*) FILTER (WHERE kind = 'printed' AND copy_of <> ''),
+		count(*) FILTER (WHERE kind = 'page'),
+		(SELECT count(*) FROM sources) - (SELECT count(*) FROM sources WHERE message_rowid IN (SELECT rowid FROM messages WHERE kind = 'page')),
+		(`+dup+`),
+		count(*) FILTER (WHERE 'mid_conflict' = ANY (flags)),
 		(SELECT count(DISTINCT thread_id) FROM messages WHERE thread_id <> ''),
 		(SELECT count(*) FROM placeholders),
 		(SELECT count(*) FROM attachments),
@@ -380,10 +393,11 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 		(SELECT count(*) FROM problems WHERE kind = 'failed'),
 		(SELECT count(*) FROM problems WHERE kind = 'skipped'),
 		(SELECT count(*) FROM problems WHERE kind = 'warning'),
-		(SELECT count(*) FROM messages WHERE date_utc IS NULL AND kind <> 'page' AND copy_of = ''),
-		(SELECT min(date_utc) FROM messages WHERE kind <> 'page' AND copy_of = ''),
-		(SELECT max(date_utc) FROM messages WHERE kind <> 'page' AND copy_of = ''),
-		(SELECT count(*) FROM runs)`).Scan(&st.Messages, &st.Native, &st.Printed, &st.PrintedCopies, &st.Pages, &st.Sources, &st.DuplicatedMsg, &st.MIDConflicts,
+		count(*) FILTER (WHERE date_utc IS NULL AND kind <> 'page' AND copy_of = ''),
+		min(date_utc) FILTER (WHERE kind <> 'page' AND copy_of = ''),
+		max(date_utc) FILTER (WHERE kind <> 'page' AND copy_of = ''),
+		(SELECT count(*) FROM runs)
+		FROM messages`).Scan(&st.Messages, &st.Native, &st.Printed, &st.PrintedCopies, &st.Pages, &st.Sources, &st.DuplicatedMsg, &st.MIDConflicts,
 		&st.Threads, &st.Placeholders, &st.Attachments, &st.Files, &st.Failed, &st.Skipped, &st.Warnings, &st.UndatedMsgs, &first, &last, &st.Runs)
 	if err != nil {
 		return st, fmt.Errorf("postgres: stats of case %s: %w", s.name, err)
