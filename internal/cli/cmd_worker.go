@@ -82,8 +82,8 @@ func (ci *caseIngester) IngestFile(ctx context.Context, caseName, root, relPath,
 		for _, p := range pages {
 			u := queue.Unit{Case: caseName, Kind: queue.KindOCRPage, Root: root, Path: relPath, Page: p, SHA256: sha256}
 			if _, err := ci.q.Publish(ctx, u); err != nil {
-				fmt.Fprintf(ci.e.stderr, "casefile worker: %s: %s: could not hand out page %d (this worker reads it): %v\n", caseName, relPath, p, err)
-				continue
+				fmt.Fprintf(ci.e.stderr, "casefile worker: %s: %s: could not hand out pages to other workers (this worker reads them): %v\n", caseName, relPath, err)
+				break
 			}
 			queued++
 		}

@@ -130,6 +130,44 @@ func TestClaims(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkMixed(t, pages, false)
+
+	// A holder that keeps its claim fresh but never finishes does not
+	// stall the reader for ever: after 5 × ClaimTTL it reads the page.
+	optsH := optsC
+	optsH.CacheDir = filepath.Join(dir, "cache3")
+	h, err := New(optsH)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hung := h.claimPath(pageKey(sha, 2, h.opts.DPI, version, h.opts.Lang))
+	if err := os.MkdirAll(filepath.Dir(hung), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(hung, []byte("hung 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+				now := time.Now()
+				os.Chtimes(hung, now, now)
+			}
+		}
+	}()
+	start := time.Now()
+	pages, err = h.PDFText(ctx, pdf, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkMixed(t, pages, false)
+	if d := time.Since(start); d < 5*optsH.ClaimTTL {
+		t.Errorf("read a page held by a live holder after %v, before 5 × ClaimTTL", d)
+	}
 }
 
 func waitUntil(t *testing.T, cond func() bool) {

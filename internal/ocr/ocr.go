@@ -128,6 +128,9 @@ type Engine struct {
 	verMu   sync.Mutex
 	version string
 
+	shaMu sync.Mutex
+	shas  map[string][2]string // path → {size:mtime, SHA-256}
+
 	pages, ocrd, hits, renderSkipped, rendered atomic.Int64
 	ocrNanos, renderNanos                      atomic.Int64
 }

@@ -98,15 +98,30 @@ type pdfInfo struct {
 
 var (
 	rePages    = regexp.MustCompile(`(?m)^Pages:\s+(\d+)`)
+	reLastPage = regexp.MustCompile(`can not be after the last page \((\d+)\)`)
 	rePageSize = regexp.MustCompile(`(?m)^Page\s+(\d+)\s+size:\s+([\d.]+)\s+x\s+([\d.]+)`)
 )
 
-func (e *Engine) info(ctx context.Context, path string) (pdfInfo, error) {
+// info reads the page count and the sizes of pages first..last (all
+// pages when first is 0) with pdfinfo.
+func (e *Engine) info(ctx context.Context, path string, first, last int) (pdfInfo, error) {
 	bin, err := e.tool("pdfinfo")
 	if err != nil {
 		return pdfInfo{}, err
 	}
-	out, err := run(ctx, bin, nil, path)
+	args := []string{path}
+	if first > 0 {
+		args = []string{"-f", strconv.Itoa(first), "-l", strconv.Itoa(last), path}
+	}
+	out, err := run(ctx, bin, nil, args...)
+	if err != nil && first > 0 {
+		// A page past the end: the caller says which page is missing.
+		if m := reLastPage.FindSubmatch(out.stderr); m != nil {
+			if n, _ := strconv.Atoi(string(m[1])); n > 0 {
+				return pdfInfo{pages: n, size: make([][2]float64, n)}, nil
+			}
+		}
+	}
 	if err != nil {
 		return pdfInfo{}, pdfError(ctx, path, "open", out, err)
 	}
@@ -119,9 +134,10 @@ func (e *Engine) info(ctx context.Context, path string) (pdfInfo, error) {
 		return pdfInfo{}, fmt.Errorf("%s: %w", path, ErrNoPages)
 	}
 	inf := pdfInfo{pages: n, size: make([][2]float64, n)}
-	out, err = run(ctx, bin, nil, "-f", "1", "-l", strconv.Itoa(n), path)
-	if err != nil {
-		return pdfInfo{}, pdfError(ctx, path, "open", out, err)
+	if first == 0 {
+		if out, err = run(ctx, bin, nil, "-f", "1", "-l", strconv.Itoa(n), path); err != nil {
+			return pdfInfo{}, pdfError(ctx, path, "open", out, err)
+		}
 	}
 	for _, m := range rePageSize.FindAllSubmatch(out.stdout, -1) {
 		p, _ := strconv.Atoi(string(m[1]))
@@ -143,6 +159,34 @@ func (e *Engine) dpiFor(pts [2]float64) int {
 	}
 	scaled := int(float64(dpi) * math.Sqrt(float64(e.opts.MaxPixels)/px))
 	return max(scaled, 10)
+}
+
+// fileSHA256 hashes the file at path, once per engine while its size
+// and modification time stay the same: a worker handed many pages of one
+// large PDF reads it whole only once.
+func (e *Engine) fileSHA256(path string) (string, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", err
+	}
+	stamp := fmt.Sprintf("%d:%d", fi.Size(), fi.ModTime().UnixNano())
+	e.shaMu.Lock()
+	c, ok := e.shas[path]
+	e.shaMu.Unlock()
+	if ok && c[0] == stamp {
+		return c[1], nil
+	}
+	sum, err := fileSHA256(path)
+	if err != nil {
+		return "", err
+	}
+	e.shaMu.Lock()
+	if e.shas == nil {
+		e.shas = map[string][2]string{}
+	}
+	e.shas[path] = [2]string{stamp, sum}
+	e.shaMu.Unlock()
+	return sum, nil
 }
 
 func fileSHA256(path string) (string, error) {
@@ -203,7 +247,11 @@ func (e *Engine) pdf(ctx context.Context, path string, pages []int, progress fun
 	if err != nil {
 		return nil, err
 	}
-	inf, err := e.info(ctx, path)
+	from, to := 0, 0
+	if len(pages) == 1 {
+		from, to = pages[0], pages[0] // a page unit: one page of a PDF of any size
+	}
+	inf, err := e.info(ctx, path, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -218,7 +266,7 @@ func (e *Engine) pdf(ctx context.Context, path string, pages []int, progress fun
 			return nil, fmt.Errorf("%s: page %d does not exist (the PDF has %d pages)", path, p, inf.pages)
 		}
 	}
-	pdfSHA, err := fileSHA256(path)
+	pdfSHA, err := e.fileSHA256(path)
 	if err != nil {
 		return nil, fmt.Errorf("ocr %s: %w", path, err)
 	}
@@ -313,6 +361,7 @@ func (e *Engine) pdfPage(ctx context.Context, j pdfJob) PageText {
 	}
 	lang := e.opts.Lang
 	pk := pageKey(j.sha, j.page, e.opts.DPI, j.version, lang)
+	var waitStart time.Time
 	for {
 		// Level 1: a page of this very PDF read before; no rasterising.
 		if txt, ok, err := e.cachedPage(pk); err != nil {
@@ -351,6 +400,17 @@ func (e *Engine) pdfPage(ctx context.Context, j pdfJob) PageText {
 		if j.noWait {
 			pt.OCR, pt.Elsewhere = false, true
 			return pt
+		}
+		if waitStart.IsZero() {
+			waitStart = time.Now()
+		}
+		if time.Since(waitStart) > 5*e.opts.ClaimTTL {
+			// A holder that keeps its claim but never finishes (a hung
+			// tesseract): read the page here rather than wait forever.
+			if err := e.acquire(ctx); err != nil {
+				return fail(err)
+			}
+			break
 		}
 		if err := e.waitTurn(ctx); err != nil {
 			return fail(err)
