@@ -505,7 +505,7 @@ WHERE mid <> '' AND NOT ('mid_conflict' = ANY (flags))
 	// Words written since the last Finalize wait in the GIN index's
 	// pending list, which every search scans in full and which makes the
 	// planner avoid the index: merge them now, then refresh statistics.
-	for _, q := range []string{`SELECT gin_clean_pending_list('msgtext_v_all'::regclass)`, `ANALYZE messages, msgtext, sources`} {
+	for _, q := range []string{`SELECT gin_clean_pending_list('msgrank_v'::regclass)`, `ANALYZE messages, msgtext, msgrank, sources`} {
 		if _, err := s.pool.Exec(ctx, q); err != nil {
 			return fmt.Errorf("postgres: finalize case %s: %w", s.name, err)
 		}

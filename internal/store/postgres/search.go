@@ -51,7 +51,7 @@ func tsJoin(ws []string, prefix bool, op string) string {
 	return strings.Join(parts, op)
 }
 
-// compiler renders query nodes as SQL over messages m and msgtext t,
+// compiler renders query nodes as SQL over messages m, msgtext t and msgrank r,
 // collecting bind parameters; no value is ever written into the SQL.
 type compiler struct {
 	args []any
@@ -62,9 +62,10 @@ func (c *compiler) arg(v any) string {
 	return "$" + strconv.Itoa(len(c.args))
 }
 
-// simpleTS renders n as one tsquery over t.v_all when every leaf is a
-// single word or prefix searched in any field: then v_all, which holds
-// every field's words, answers exactly and from its index.
+// simpleTS renders n as one tsquery over r.v (msgrank's copy of
+// msgtext.v_all) when every leaf is a single word or prefix searched in
+// any field: then that vector, which holds every field's words, answers
+// exactly and from its index.
 func simpleTS(n query.Node) (string, bool) {
 	join := func(children []query.Node, op string) (string, bool) {
 		parts := make([]string, len(children))
@@ -102,7 +103,7 @@ func simpleTS(n query.Node) (string, bool) {
 func (c *compiler) expr(n query.Node) (string, error) {
 	if _, isNot := n.(query.Not); !isNot {
 		if ts, ok := simpleTS(n); ok {
-			return "t.v_all @@ " + c.arg(ts) + "::tsquery", nil
+			return "r.v @@ " + c.arg(ts) + "::tsquery", nil
 		}
 	}
 	switch n := n.(type) {
@@ -163,7 +164,7 @@ func (c *compiler) join(children []query.Node, op string) (string, error) {
 }
 
 // textTerm matches a word, phrase or prefix in its field's vectors,
-// narrowed first through the index on v_all.
+// narrowed first through the index on msgrank's all-fields vector.
 func (c *compiler) textTerm(t query.Term) string {
 	ws := words(t.Value)
 	if len(ws) == 0 {
@@ -179,14 +180,14 @@ func (c *compiler) textTerm(t query.Term) string {
 	for i, col := range cols {
 		parts[i] = "t." + vectorCols[col] + " @@ " + phrase + "::tsquery"
 	}
-	return "(t.v_all @@ " + all + "::tsquery AND (" + strings.Join(parts, " OR ") + "))"
+	return "(r.v @@ " + all + "::tsquery AND (" + strings.Join(parts, " OR ") + "))"
 }
 
 // maxPairDistance bounds the NEAR distance that nearPair writes out.
 const maxPairDistance = 30
 
 // near matches NEAR with FTS5's rule in each of the field's vectors that
-// holds all the words, after narrowing through the index on v_all.
+// holds all the words, after narrowing through the index on msgrank.
 func (c *compiler) near(n query.Near) (string, error) {
 	cols, ok := fieldCols[n.Field]
 	if !ok {
@@ -221,7 +222,7 @@ func (c *compiler) near(n query.Near) (string, error) {
 	for i, col := range cols {
 		parts[i] = check("t." + vectorCols[col])
 	}
-	return "(t.v_all @@ " + pa + "::tsquery AND (" + strings.Join(parts, " OR ") + "))", nil
+	return "(r.v @@ " + pa + "::tsquery AND (" + strings.Join(parts, " OR ") + "))", nil
 }
 
 // nearPair renders NEAR/d of two different single words a and b as the
@@ -331,16 +332,28 @@ type plan struct {
 	text  bool
 	terms []hlTerm
 	rank  string
-	// textWhere is set when the query's condition reads only msgtext
-	// (text searches) and leaves out page documents: it is that
-	// condition, without the page filter, over msgtext t alone.
+	// textWhere is set when the query's condition reads only the text
+	// tables (text searches) and leaves out page documents: it is that
+	// condition, without the page filter, over msgrank r (and msgtext t).
 	textWhere string
 }
 
-// notPage leaves page documents out of a scan of msgtext t by row ID:
+// notPage leaves page documents out of a scan of msgrank r by row ID:
 // the set comes once from the messages_pages index, instead of joining
 // every match to messages.
-const notPage = `t.rowid NOT IN (SELECT rowid FROM messages WHERE kind = 'page')`
+const notPage = `r.rowid NOT IN (SELECT rowid FROM messages WHERE kind = 'page')`
+
+// textFrom is the FROM clause of a text-only condition (plan.textWhere):
+// msgrank r, with msgtext t when the condition reads a field's vector.
+func textFrom(where string) string {
+	if strings.Contains(where, "t.") {
+		return "msgrank r JOIN msgtext t ON t.rowid = r.rowid"
+	}
+	return "msgrank r"
+}
+
+// fromAll joins the tables a compiled condition may read.
+const fromAll = "messages m LEFT JOIN msgtext t ON t.rowid = m.rowid LEFT JOIN msgrank r ON r.rowid = m.rowid"
 
 func compile(q query.Node) (plan, error) {
 	var c compiler
@@ -441,9 +454,9 @@ func (s *Store) Count(ctx context.Context, q query.Node) (int, error) {
 	if copies {
 		what = "count(DISTINCT " + canonical + ")"
 	}
-	sql := `SELECT ` + what + ` FROM messages m LEFT JOIN msgtext t ON t.rowid = m.rowid WHERE ` + p.where
+	sql := `SELECT ` + what + ` FROM ` + fromAll + ` WHERE ` + p.where
 	if !copies && p.textWhere != "" {
-		sql = `SELECT count(*) FROM msgtext t WHERE (` + p.textWhere + `) AND ` + notPage
+		sql = `SELECT count(*) FROM ` + textFrom(p.textWhere) + ` WHERE (` + p.textWhere + `) AND ` + notPage
 	}
 	var n int
 	err = s.pool.QueryRow(ctx, sql, p.args...).Scan(&n)
@@ -492,7 +505,7 @@ func (s *Store) Search(ctx context.Context, q query.Node, opts store.SearchOptio
 	c := compiler{args: p.args}
 	rank := "0::float8"
 	if p.text {
-		rank = `ts_rank(` + rankWeights + `, t.v_all, ` + c.arg(p.rank) + `::tsquery, 1)::float8`
+		rank = `ts_rank(` + rankWeights + `, r.v, ` + c.arg(p.rank) + `::tsquery, 1)::float8`
 	}
 	// Columns: the message, its subject, the texts the snippet is made
 	// from (all fields, or the start of the body), the rank.
@@ -513,22 +526,31 @@ func (s *Store) Search(ctx context.Context, q query.Node, opts store.SearchOptio
 		// alone (page documents left out by index); messages are joined
 		// for the page's rows only. Ties go by row ID.
 		order = "rank DESC, m.rowid"
-		inner = `SELECT m.rowid, ` + hitCols + `, t.subject, ` + texts("t") + `, r.rank AS rank
-		FROM (SELECT t.rowid, ` + rank + ` AS rank FROM msgtext t WHERE (` + p.textWhere + `) AND ` + notPage + `
-		  ORDER BY rank DESC, t.rowid LIMIT ` + c.arg(limit) + `::bigint OFFSET ` + c.arg(int64(max(opts.Offset, 0))) + `::bigint) r
-		JOIN messages m ON m.rowid = r.rowid JOIN msgtext t ON t.rowid = r.rowid`
+		inner = `SELECT m.rowid, ` + hitCols + `, t.subject, ` + texts("t") + `, k.rank AS rank
+		FROM (SELECT r.rowid, ` + rank + ` AS rank FROM ` + textFrom(p.textWhere) + ` WHERE (` + p.textWhere + `) AND ` + notPage + `
+		  ORDER BY rank DESC, r.rowid LIMIT ` + c.arg(limit) + `::bigint OFFSET ` + c.arg(int64(max(opts.Offset, 0))) + `::bigint) k
+		JOIN messages m ON m.rowid = k.rowid JOIN msgtext t ON t.rowid = k.rowid`
 		page = ` ORDER BY ` + order
 	case !copies:
-		inner = `SELECT m.rowid, ` + hitCols + `, t.subject, ` + texts("t") + `, ` + rank + ` AS rank
-		FROM messages m LEFT JOIN msgtext t ON t.rowid = m.rowid
-		WHERE ` + p.where
+		// The page is chosen over the narrow tables (messages, msgrank,
+		// and msgtext only when the condition reads a field's vector);
+		// the texts are read for the page's rows only.
+		from := "messages m LEFT JOIN msgrank r ON r.rowid = m.rowid"
+		if strings.Contains(p.where, "t.") {
+			from = fromAll
+		}
+		inner = `SELECT m.rowid, ` + hitCols + `, t.subject, ` + texts("t") + `, k.rank AS rank
+		FROM (SELECT m.rowid, ` + rank + ` AS rank FROM ` + from + ` WHERE ` + p.where + `
+		  ORDER BY ` + order + ` LIMIT ` + c.arg(limit) + `::bigint OFFSET ` + c.arg(int64(max(opts.Offset, 0))) + `::bigint) k
+		JOIN messages m ON m.rowid = k.rowid LEFT JOIN msgtext t ON t.rowid = k.rowid`
+		page = ` ORDER BY ` + order
 	default:
 		// Hits on printed copies are reported as their native message,
 		// once, with the best rank and the snippet of the best row.
 		inner = `SELECT m.rowid, ` + hitCols + `, t.subject, ` + texts("st") + `, b.rank AS rank
 		FROM (SELECT DISTINCT ON (canon) canon, rank, src FROM (
 		    SELECT ` + canonical + ` AS canon, ` + rank + ` AS rank, m.rowid AS src
-		    FROM messages m LEFT JOIN msgtext t ON t.rowid = m.rowid WHERE ` + p.where + `) x
+		    FROM ` + fromAll + ` WHERE ` + p.where + `) x
 		  ORDER BY canon, rank DESC, src) b
 		JOIN messages m ON m.rowid = b.canon JOIN msgtext t ON t.rowid = m.rowid JOIN msgtext st ON st.rowid = b.src`
 	}

@@ -237,6 +237,8 @@ func (w *writer) message(item int, m *model.Message, key string, runID int64) {
 		SELECT rowid, $2, $3, $4, $5, $6, $7, $8, $9,
 		  $10::tsvector, $11::tsvector, $12::tsvector, $13::tsvector, $14::tsvector, $15::tsvector, $16::tsvector, $17::tsvector
 		FROM messages WHERE dedup_key = $1`, args...)
+	w.queue(op("index"), `INSERT INTO msgrank(rowid, v) SELECT t.rowid, t.v_all FROM msgtext t JOIN messages m ON m.rowid = t.rowid
+		WHERE m.dedup_key = $1`, key)
 }
 
 func nonNil(s []string) []string {
