@@ -116,13 +116,7 @@ func TestClaims(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dead := c.claimPath(pageKey(sha, 3, c.opts.DPI, version, c.opts.Lang))
-	if err := os.MkdirAll(filepath.Dir(dead), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(dead, []byte("gone 1\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dead := writeClaim(t, c, pageKey(sha, 3, c.opts.DPI, version, c.opts.Lang))
 	old := time.Now().Add(-time.Minute)
 	os.Chtimes(dead, old, old)
 	pages, err = c.PDFText(ctx, pdf, nil)
@@ -139,13 +133,7 @@ func TestClaims(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hung := h.claimPath(pageKey(sha, 2, h.opts.DPI, version, h.opts.Lang))
-	if err := os.MkdirAll(filepath.Dir(hung), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(hung, []byte("hung 1\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	hung := writeClaim(t, h, pageKey(sha, 2, h.opts.DPI, version, h.opts.Lang))
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() {
@@ -179,4 +167,18 @@ func waitUntil(t *testing.T, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// writeClaim creates the claim of page key pk as another process would,
+// and returns its path.
+func writeClaim(t *testing.T, e *Engine, pk string) string {
+	t.Helper()
+	p := e.claimPath(pk)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte("elsewhere 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

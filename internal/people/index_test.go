@@ -95,14 +95,7 @@ func TestIndexContacts(t *testing.T) {
 func TestIndexResolvesAsDirectory(t *testing.T) {
 	ctx := context.Background()
 	st := aliasCase()
-	d := build(t, st)
-	if err := SaveIndex(ctx, st, d, st.gen); err != nil {
-		t.Fatal(err)
-	}
-	x, err := OpenIndex(ctx, st)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, x := savedIndex(t, st)
 	for _, ref := range []string{"Jo", "jo", "Mr Big", "Lefky", "Victor", "Lang", "Victor Lang", "victor@ports.example",
 		"VICTOR@PORTS.EXAMPLE", NodeID("a:victor@ports.example"), "Reyes", "Mr Reyes", "J", "Petr", "Quinn, Petra"} {
 		want, werr := d.Resolve(ref)
@@ -162,14 +155,7 @@ func TestIndexOddNames(t *testing.T) {
 		tm{id: "o1", date: "2010-01-01 10:00", from: "Odd\nName <odd@harbor.example>", to: []string{"Nul\x00Byte <nul@harbor.example>"}},
 		tm{id: "o2", date: "2010-01-02 10:00", from: "Nul\x00Byte <nul@harbor.example>", to: []string{"Odd\nName <odd@harbor.example>"}},
 	)
-	d := build(t, st)
-	if err := SaveIndex(ctx, st, d, st.gen); err != nil {
-		t.Fatal(err)
-	}
-	x, err := OpenIndex(ctx, st)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, x := savedIndex(t, st)
 	want, err := d.Contacts("odd@harbor.example", "nul@harbor.example", Filter{})
 	if err != nil {
 		t.Fatal(err)
@@ -193,4 +179,19 @@ func TestIndexOddNames(t *testing.T) {
 	if _, err := OpenIndex(ctx, st); !errors.Is(err, ErrNoIndex) {
 		t.Errorf("OpenIndex with damaged keys: %v, want ErrNoIndex", err)
 	}
+}
+
+// savedIndex builds st's directory, saves its index and opens it.
+func savedIndex(t *testing.T, st *memStore) (*Directory, *Index) {
+	t.Helper()
+	ctx := context.Background()
+	d := build(t, st)
+	if err := SaveIndex(ctx, st, d, st.gen); err != nil {
+		t.Fatal(err)
+	}
+	x, err := OpenIndex(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, x
 }
