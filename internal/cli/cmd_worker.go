@@ -163,10 +163,10 @@ published, ingests each into its case on the PostgreSQL server (--db), and
 acknowledges it only after its results are committed. The pages of a
 scanned PDF are spread over the workers: the worker ingesting the PDF
 hands out the pages nobody has read as units of their own, reads pages
-itself until none is left, and takes the others' text from the case's OCR
-cache (which must be on the shared file system, under --data-dir). A worker killed in
-the middle of a unit causes the unit to be delivered again, to this or
-another worker; the store recognises what was already committed, so
+itself until none is left, and takes the others' text from the case's
+OCR cache (which must be on the shared file system, under --data-dir).
+A worker killed in the middle of a unit causes the unit to be delivered
+again, to this or another worker; the store recognises what was already committed, so
 nothing is duplicated. A unit that fails 5 times goes to the dead letters
 (listed by 'ingest --queue' and kept in the stream casefile-dead) and does
 not block the others. The input folder must be readable at the same path
