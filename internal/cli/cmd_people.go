@@ -212,7 +212,7 @@ func editCmd(e *env, cmd *cobra.Command, audit *people.Audit, needReason bool,
 	if err != nil {
 		return peopleErr(err)
 	}
-	d2, err := people.Build(ctx, c.Store, people.Options{})
+	d2, err := e.buildDirectory(ctx, c) // after the edit; saves the index anew
 	if err != nil {
 		return err
 	}

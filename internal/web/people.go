@@ -47,11 +47,24 @@ func (s *Server) startPeople() {
 	pi.wg.Add(1)
 	go func() {
 		defer pi.wg.Done()
-		d, err := people.Build(s.ctx, s.st, people.Options{Progress: func(n int) {
-			pi.mu.Lock()
-			pi.read = n
-			pi.mu.Unlock()
-		}})
+		gen, err := s.st.Generation(s.ctx)
+		var d *people.Directory
+		if err == nil {
+			d, err = people.Build(s.ctx, s.st, people.Options{Progress: func(n int) {
+				pi.mu.Lock()
+				pi.read = n
+				pi.mu.Unlock()
+			}})
+		}
+		if err == nil {
+			// The saved index lets `casefile contacts` answer without
+			// reading the case; it only saves time, so a failure is logged.
+			if _, xerr := people.OpenIndex(s.ctx, s.st); errors.Is(xerr, people.ErrNoIndex) {
+				if xerr := people.SaveIndex(s.ctx, s.st, d, gen); xerr != nil {
+					s.log.Printf("casefile serve: %v", xerr)
+				}
+			}
+		}
 		pi.mu.Lock()
 		defer pi.mu.Unlock()
 		pi.building = false

@@ -26,6 +26,10 @@ func peopleFixture(t *testing.T) (*fixture, *people.Directory) {
 	if d == nil {
 		t.Fatal("no directory after build")
 	}
+	// The build saved the people index for `casefile contacts`.
+	if _, err := people.OpenIndex(t.Context(), f.srv.st); err != nil {
+		t.Errorf("people index after the web's build: %v", err)
+	}
 	return f, d
 }
 
