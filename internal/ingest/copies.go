@@ -29,7 +29,7 @@ func LinkCopies(ctx context.Context, st store.Store) (int, error) {
 	var printed []dedup.Candidate
 	days := map[int64]bool{}
 	day := func(t time.Time) int64 { return t.Unix() / 86400 }
-	err = st.Each(ctx, func(m *model.Message) error {
+	err = st.EachText(ctx, func(m *model.Message) error {
 		if m.Kind != model.KindPrinted {
 			return nil
 		}
@@ -48,7 +48,7 @@ func LinkCopies(ctx context.Context, st store.Store) (int, error) {
 	// Pass 2: only native messages on those days can match; the others
 	// are not kept in memory.
 	var native []dedup.Candidate
-	err = st.Each(ctx, func(m *model.Message) error {
+	err = st.EachText(ctx, func(m *model.Message) error {
 		if m.Kind == model.KindNative && m.DateUTC != nil && days[day(*m.DateUTC)] {
 			native = append(native, dedup.FromMessage(m))
 		}

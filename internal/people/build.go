@@ -141,7 +141,7 @@ func Build(ctx context.Context, st store.Store, opts Options) (*Directory, error
 		return nil, fmt.Errorf("people: read identity edits: %w", err)
 	}
 	b := newBuilder()
-	if err := b.collect(ctx, st.Each, opts); err != nil {
+	if err := b.collect(ctx, st.EachText, opts); err != nil {
 		return nil, err
 	}
 	return b.finish(edits), nil

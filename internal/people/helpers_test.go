@@ -76,6 +76,10 @@ func (s *memStore) Each(ctx context.Context, fn func(*model.Message) error) erro
 	return nil
 }
 
+func (s *memStore) EachText(ctx context.Context, fn func(*model.Message) error) error {
+	return s.Each(ctx, fn)
+}
+
 func (s *memStore) Edits(_ context.Context, f store.EditFilter) ([]store.Edit, error) {
 	var out []store.Edit
 	for _, e := range s.edits {

@@ -155,6 +155,11 @@ func (s *Store) Each(ctx context.Context, fn func(*model.Message) error) error {
 	return s.loadListed(ctx, `SELECT id FROM messages ORDER BY date_utc ASC NULLS LAST, id`, nil, getQuery, fn)
 }
 
+// EachText implements store.Store.
+func (s *Store) EachText(ctx context.Context, fn func(*model.Message) error) error {
+	return s.loadListed(ctx, `SELECT id FROM messages ORDER BY date_utc ASC NULLS LAST, id`, nil, textQuery, fn)
+}
+
 // Messages implements store.Store.
 func (s *Store) Messages(ctx context.Context, ids []string, fn func(*model.Message) error) error {
 	return s.loadListed(ctx, `SELECT id FROM messages WHERE id = ANY($1) ORDER BY date_utc ASC NULLS LAST, id`,
@@ -180,7 +185,12 @@ func (s *Store) loadListed(ctx context.Context, list string, args []any, query s
 var listQuery = `SELECT ` + strings.Replace(msgCols, "m.headers", "'[]'::jsonb", 1) + `, '', t.subject, '', ` + sourcesJSON + `, '[]'::jsonb, ` + copiesJSON + `
 FROM messages m JOIN msgtext t ON t.rowid = m.rowid`
 
-// load reads the messages ids with query (getQuery or listQuery) in
+// textQuery reads messages for EachText: no HTML, header list or
+// attachments.
+var textQuery = `SELECT ` + strings.Replace(msgCols, "m.headers", "'[]'::jsonb", 1) + `, '', t.subject, t.body, ` + sourcesJSON + `, '[]'::jsonb, ` + copiesJSON + `
+FROM messages m JOIN msgtext t ON t.rowid = m.rowid`
+
+// load reads the messages ids with query (getQuery, textQuery or listQuery) in
 // chunks and passes them to fn in that order.
 func (s *Store) load(ctx context.Context, ids []string, query string, fn func(*model.Message) error) error {
 	for len(ids) > 0 {

@@ -164,11 +164,26 @@ func (s *Store) ResolveID(ctx context.Context, prefix string) (string, error) {
 // the page's sources and attachments in one query each (not three
 // queries per message).
 func (s *Store) Each(ctx context.Context, fn func(*model.Message) error) error {
+	return s.each(ctx, true, fn)
+}
+
+// EachText implements store.Store.
+func (s *Store) EachText(ctx context.Context, fn func(*model.Message) error) error {
+	return s.each(ctx, false, fn)
+}
+
+// each streams every message, whole or (full false) without HTML, header
+// list and attachments.
+func (s *Store) each(ctx context.Context, full bool, fn func(*model.Message) error) error {
 	copies, err := s.hasCopies(ctx)
 	if err != nil {
 		return err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+msgCols+`, m.body_html, t.subject, t.body
+	cols, html := msgCols, "m.body_html"
+	if !full {
+		cols, html = listCols, "''"
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+cols+`, `+html+`, t.subject, t.body
 		FROM messages m JOIN msgtext t ON t.rowid = m.rowid ORDER BY m.date_utc IS NULL, m.date_utc, m.id`)
 	if err != nil {
 		return fmt.Errorf("sqlite: each: %w", err)
@@ -181,7 +196,7 @@ func (s *Store) Each(ctx context.Context, fn func(*model.Message) error) error {
 		if len(page) == 0 {
 			return nil
 		}
-		if err := s.fillPage(ctx, page, rowids, copies, true); err != nil {
+		if err := s.fillPage(ctx, page, rowids, copies, full); err != nil {
 			return err
 		}
 		for _, m := range page {
@@ -199,6 +214,9 @@ func (s *Store) Each(ctx context.Context, fn func(*model.Message) error) error {
 			return fmt.Errorf("sqlite: each: %w", err)
 		}
 		m.BodyHTML, m.Subject, m.BodyText = html.String, subj.String, body.String
+		if !full {
+			m.Headers = nil
+		}
 		page, rowids = append(page, m), append(rowids, rowid)
 		if len(page) == pageSize {
 			if err := flush(); err != nil {

@@ -41,6 +41,31 @@ func testMessages(t *testing.T, st store.Store) {
 	}
 }
 
+// testEachText: EachText gives what Each gives, in the same order, but
+// without HTML, header list and attachments.
+func testEachText(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	l := loadCorpus(t, st)
+	var keys []string
+	err := st.EachText(ctx, func(m *model.Message) error {
+		keys = append(keys, l.key[m.ID])
+		want := l.expected(l.key[m.ID])
+		want.BodyHTML, want.Headers, want.Attachments = "", nil, nil
+		if d := diffMessage(m, want); len(d) > 0 {
+			t.Errorf("EachText: %s:\n%s", l.key[m.ID], strings.Join(d, "\n"))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("EachText: %v", err)
+	}
+	checkDateOrder(t, "EachText", keys, dateOrder, []string{"m6", "m7"})
+	stop := errors.New("stop here")
+	if err := st.EachText(ctx, func(*model.Message) error { return stop }); !errors.Is(err, stop) {
+		t.Errorf("EachText with a failing callback: %v, want the callback's error", err)
+	}
+}
+
 // testDerived: every kind of change advances the generation; a derived
 // set is replaced whole and reports the generation it was saved with.
 func testDerived(t *testing.T, st store.Store) {

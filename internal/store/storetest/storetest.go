@@ -65,6 +65,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Get", one(testGet)},
 		{"ResolveID", one(testResolveID)},
 		{"Each", one(testEach)},
+		{"EachText", one(testEachText)},
 		{"Messages", one(testMessages)},
 		{"Derived", one(testDerived)},
 		{"Search/Table", one(testSearchTable)},
