@@ -6,6 +6,7 @@ import (
 
 	"github.com/casefile/casefile/internal/query"
 	"github.com/casefile/casefile/internal/store"
+	"github.com/casefile/casefile/internal/store/storetest"
 )
 
 // BenchmarkSearch measures typical query shapes over 20k synthetic
@@ -14,7 +15,7 @@ import (
 func BenchmarkSearch(b *testing.B) {
 	st, _ := openTemp(b)
 	fillSynthetic(b, st, 20000)
-	w := vocab(3000)
+	w := storetest.Vocab(3000)
 	queries := []struct{ name, q string }{
 		{"word", "budget"},
 		{"rare-word", w[2500]},

@@ -3,134 +3,29 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/casefile/casefile/internal/model"
 	"github.com/casefile/casefile/internal/query"
 	"github.com/casefile/casefile/internal/store"
 	"github.com/casefile/casefile/internal/store/sqlite"
+	"github.com/casefile/casefile/internal/store/storetest"
 )
 
-// synthetic vocabulary: pseudo-words drawn with a skewed distribution so
-// some words are common and most are rare, as in real mail (the same
-// generator as the sqlite backend's benchmark, so numbers compare).
-var (
-	syllables = []string{"ka", "lo", "mir", "ten", "sa", "vu", "rho", "den", "pi", "qua", "zel", "mo", "tar", "ne", "bri", "gos"}
-	names     = []string{"Jonas Reyes", "Mara Okafor", "Priya Lindqvist", "Tomasz Wielgus", "Zoë Müller", "Anders Falk",
-		"Ines Carvalho", "Kofi Mensah", "Lena Brandt", "Omar Haddad", "Ruth Adler", "Sven Lund"}
-	domains = []string{"harbor.example", "delta.example", "quarry.example", "lumen.example"}
-)
-
-func vocab(n int) []string {
-	r := rand.New(rand.NewPCG(7, 11))
-	seen := map[string]bool{}
-	var out []string
-	for len(out) < n {
-		var b strings.Builder
-		for range 2 + r.IntN(3) {
-			b.WriteString(syllables[r.IntN(len(syllables))])
-		}
-		if w := b.String(); !seen[w] {
-			seen[w] = true
-			out = append(out, w)
-		}
-	}
-	return out
-}
-
-func person(i int) model.Address {
-	n := names[i%len(names)]
-	local := strings.ToLower(strings.ReplaceAll(strings.ReplaceAll(n, "ë", "e"), " ", "."))
-	local = strings.ReplaceAll(local, "ü", "u")
-	return model.Address{Name: n, Address: local + "@" + domains[i%len(domains)]}
-}
-
-// fillSynthetic writes n synthetic messages (1% printed with Bates
-// numbers, 20% with an attachment, 2% undated, some capitalised or
-// accented words) in batches of 500. The words "budget" and "memo" are
-// planted in about 5% of bodies.
-func fillSynthetic(tb testing.TB, st store.Store, n int) {
-	tb.Helper()
-	ctx := context.Background()
-	words := vocab(3000)
-	zipf := rand.NewZipf(rand.New(rand.NewPCG(1, 2)), 1.1, 2, uint64(len(words)-1))
-	r := rand.New(rand.NewPCG(3, 4))
-	run, err := st.BeginRun(ctx, "/synthetic")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	base := time.Date(2005, 1, 1, 0, 0, 0, 0, time.UTC)
-	var b store.Batch
-	for i := range n {
-		var body strings.Builder
-		for j := range 60 + r.IntN(120) {
-			if j > 0 {
-				body.WriteByte(' ')
-				if r.IntN(15) == 0 {
-					body.WriteString(", ")
-				}
-			}
-			w := words[zipf.Uint64()]
-			switch r.IntN(40) {
-			case 0:
-				w = strings.ToUpper(w[:1]) + w[1:]
-			case 1:
-				w = strings.Replace(w, "o", "ö", 1)
-			}
-			body.WriteString(w)
-		}
-		if r.IntN(20) == 0 {
-			body.WriteString(" the budget memo is attached")
-		}
-		subj := words[zipf.Uint64()] + " " + words[zipf.Uint64()] + " " + words[r.IntN(len(words))]
-		m := &model.Message{
-			Kind: model.KindNative, MessageID: fmt.Sprintf("syn-%d@%s", i, domains[i%len(domains)]),
-			ContentHash: fmt.Sprintf("syn-%d", i), RawSHA256: fmt.Sprintf("raw-syn-%d", i),
-			From: person(r.IntN(len(names))), To: []model.Address{person(r.IntN(len(names)))},
-			Subject: subj, BodyText: body.String(), Size: int64(body.Len()), Confidence: 1,
-			Sources: []model.Source{{Path: fmt.Sprintf("mail/box%02d.mbox", i%40), Offset: int64(i) * 4096, Length: int64(body.Len())}},
-		}
-		if r.IntN(5) == 0 {
-			m.Cc = []model.Address{person(r.IntN(len(names)))}
-		}
-		if r.IntN(50) != 0 {
-			d := base.Add(time.Duration(r.Int64N(int64(5 * 365 * 24 * time.Hour))))
-			m.DateUTC = &d
-		} else {
-			m.DateFlag = model.DateMissing
-		}
-		if r.IntN(5) == 0 {
-			m.Attachments = []model.Attachment{{Filename: words[r.IntN(len(words))] + ".pdf", MIME: "application/pdf", Size: 1000,
-				SHA256: fmt.Sprintf("att-%d", i), Text: words[zipf.Uint64()] + " " + words[zipf.Uint64()]}}
-		}
-		if r.IntN(100) == 0 {
-			m.Kind = model.KindPrinted
-			m.Sources = []model.Source{{Path: "production/vol1.pdf", Page: i, Bates: fmt.Sprintf("HBR-%06d", i)}}
-		}
-		b.Messages = append(b.Messages, m)
-		if len(b.Messages) == 500 || i == n-1 {
-			if _, err := st.Write(ctx, run, b); err != nil {
-				tb.Fatal(err)
-			}
-			b = store.Batch{}
-		}
-	}
-	if err := st.Finalize(ctx); err != nil {
-		tb.Fatal(err)
-	}
-}
+// fillSynthetic writes n messages of the shared synthetic corpus with
+// its varied spellings (capitalised and accented words, commas), which
+// the backends must fold alike.
+func fillSynthetic(tb testing.TB, st store.Store, n int) { storetest.FillSynthetic(tb, st, n, true) }
 
 // parityQueries builds queries of every shape over the synthetic
 // vocabulary: common and rare words, prefixes, phrases taken from the
 // text, NEAR at distances around where matches start, fields, boolean
 // combinations, filters.
 func parityQueries() []string {
-	w := vocab(3000)
+	w := storetest.Vocab(3000)
 	qs := []string{"*", "budget", "memo", `"budget memo"`, `"memo budget"`, `"the budget memo"*`, "budg*", "BUDGET",
 		"NEAR/0(budget memo)", "NEAR/0(memo budget)", "NEAR/1(budget attached)", "NEAR/2(budget attached)", "NEAR/3(the attached)",
 		"NEAR(budget memo attached)", `NEAR/2("budget memo" attached)`, "budget NEAR/1 memo",
