@@ -189,3 +189,47 @@ func TestSearchFarPages(t *testing.T) {
 		}
 	}
 }
+
+// TestRankParts: a ranked page scored in row ID ranges at once (as on a
+// machine with several cores) is the single query's page, row for row,
+// with the same ranks and snippets, for every query shape and offset.
+func TestRankParts(t *testing.T) {
+	st, _ := openTemp(t)
+	fillSynthetic(t, st, 3000)
+	ctx := context.Background()
+	w := storetest.Vocab(3000)
+	type page struct{ ids, snips []string }
+	search := func(parts int, q string, limit, offset int) page {
+		t.Helper()
+		st.parts = parts
+		node, err := query.Parse(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p page
+		if err := st.Search(ctx, node, store.SearchOptions{Limit: limit, Offset: offset}, func(h store.Hit) error {
+			p.ids = append(p.ids, fmt.Sprintf("%s@%.6f", h.Message.ID, h.Rank))
+			p.snips = append(p.snips, h.Snippet)
+			return nil
+		}); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return p
+	}
+	queries := []string{w[0], w[40], "budget", `"budget memo"`, w[1] + "*", w[0] + " OR budget", w[0] + " -" + w[2],
+		"subject:" + w[3], "budget has:attachment", "budget kind:printed", w[5] + " date:2006..2008", "zzznotthere"}
+	for _, q := range queries {
+		for _, lo := range [][2]int{{20, 0}, {7, 13}, {20, 200}, {50, 2900}} {
+			want := search(1, q, lo[0], lo[1])
+			if q == w[0] && lo[1] == 0 && len(want.ids) != 20 {
+				t.Fatalf("%s: %d hits on the first page", q, len(want.ids))
+			}
+			for _, parts := range []int{2, 3} {
+				got := search(parts, q, lo[0], lo[1])
+				if strings.Join(got.ids, " ") != strings.Join(want.ids, " ") || strings.Join(got.snips, "|") != strings.Join(want.snips, "|") {
+					t.Errorf("%s (limit %d offset %d) in %d parts:\n got %v\nwant %v", q, lo[0], lo[1], parts, got.ids, want.ids)
+				}
+			}
+		}
+	}
+}
