@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -282,4 +283,60 @@ func sameStats(a, b store.Stats) bool {
 	}
 	a.First, a.Last, b.First, b.Last = nil, nil, nil, nil
 	return a == b
+}
+
+// failingStore fails its nth Write and counts the Writes after it.
+type failingStore struct {
+	store.Store
+	n, writes, after int
+}
+
+var errDiskFull = fmt.Errorf("disk full (test)")
+
+func (f *failingStore) Write(ctx context.Context, run int64, b store.Batch) (store.PutResult, error) {
+	f.writes++
+	switch {
+	case f.writes == f.n:
+		return store.PutResult{}, errDiskFull
+	case f.writes > f.n:
+		f.after++
+	}
+	return f.Store.Write(ctx, run, b)
+}
+
+// TestWriteFailure: batches are committed while the next one fills; when
+// one fails, the run returns that error, writes nothing after it, and
+// the next run completes the case exactly as a clean run does.
+func TestWriteFailure(t *testing.T) {
+	ctx := context.Background()
+	src := t.TempDir()
+	for f := 0; f < 8; f++ {
+		writeMbox(t, filepath.Join(src, fmt.Sprintf("box%02d.mbox", f)), f, 100)
+	}
+	clean := newCase(t)
+	if _, err := ingest.Run(ctx, clean, src, ingest.Options{BatchSize: 40}); err != nil {
+		t.Fatal(err)
+	}
+	want := stats(t, clean)
+
+	c := newCase(t)
+	fs := &failingStore{Store: c.Store, n: 5}
+	c.Store = fs
+	sum, err := ingest.Run(ctx, c, src, ingest.Options{BatchSize: 40})
+	if !errors.Is(err, errDiskFull) {
+		t.Fatalf("run with a failing write: err %v, want %v", err, errDiskFull)
+	}
+	if fs.after != 0 {
+		t.Errorf("%d batches written after the failed one", fs.after)
+	}
+	if sum.New >= 800 || sum.New != 4*40 {
+		t.Errorf("summary counts %d new messages, want the 160 of the 4 batches written", sum.New)
+	}
+	c.Store = fs.Store
+	if _, err := ingest.Run(ctx, c, src, ingest.Options{BatchSize: 40}); err != nil {
+		t.Fatal(err)
+	}
+	if got := stats(t, c); !sameStats(got, want) {
+		t.Errorf("after the re-run:\n got  %+v\n want %+v", got, want)
+	}
 }

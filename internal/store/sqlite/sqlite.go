@@ -188,9 +188,7 @@ func (s *Store) Write(ctx context.Context, runID int64, b store.Batch) (store.Pu
 		}
 	}
 	for _, f := range b.Files {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO files(path, sha256, size, format, run_id, seen, emitted, status) VALUES(?,?,?,?,?,?,?,?)
-			ON CONFLICT(path, sha256) DO UPDATE SET size=excluded.size, format=excluded.format, run_id=excluded.run_id, seen=excluded.seen, emitted=excluded.emitted, status=excluded.status`,
-			f.Path, f.SHA256, f.Size, f.Format, runID, f.Seen, f.Emitted, f.Status); err != nil {
+		if _, err := w.file.ExecContext(ctx, f.Path, f.SHA256, f.Size, f.Format, runID, f.Seen, f.Emitted, f.Status); err != nil {
 			return res, fmt.Errorf("sqlite: record file %s: %w", f.Path, err)
 		}
 	}
@@ -206,9 +204,9 @@ func (s *Store) Write(ctx context.Context, runID int64, b store.Batch) (store.Pu
 }
 
 type writer struct {
-	tx                                                     *sql.Tx
-	runID                                                  int64
-	find, insMsg, insText, insFTS, insSrc, insAtt, problem *sql.Stmt
+	tx                                                           *sql.Tx
+	runID                                                        int64
+	find, insMsg, insText, insFTS, insSrc, insAtt, problem, file *sql.Stmt
 }
 
 func (w *writer) prepare(ctx context.Context) error {
@@ -232,6 +230,10 @@ func (w *writer) prepare(ctx context.Context) error {
 		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)`)
 	w.insAtt = prep(`INSERT OR IGNORE INTO attachments(message_rowid, idx, filename, mime, size, sha256, text_error) VALUES(?,?,?,?,?,?,?)`)
 	w.problem = prep(`INSERT OR IGNORE INTO problems(run_id, kind, path, member, offset, page, reason) VALUES(?,?,?,?,?,?,?)`)
+	// A Maildir is one file per message: one statement prepared per
+	// file cost 20 µs each (2 s of 28 at 100k).
+	w.file = prep(`INSERT INTO files(path, sha256, size, format, run_id, seen, emitted, status) VALUES(?,?,?,?,?,?,?,?)
+		ON CONFLICT(path, sha256) DO UPDATE SET size=excluded.size, format=excluded.format, run_id=excluded.run_id, seen=excluded.seen, emitted=excluded.emitted, status=excluded.status`)
 	if err != nil {
 		return fmt.Errorf("sqlite: prepare: %w", err)
 	}
@@ -239,7 +241,7 @@ func (w *writer) prepare(ctx context.Context) error {
 }
 
 func (w *writer) close() {
-	for _, st := range []*sql.Stmt{w.find, w.insMsg, w.insText, w.insFTS, w.insSrc, w.insAtt, w.problem} {
+	for _, st := range []*sql.Stmt{w.find, w.insMsg, w.insText, w.insFTS, w.insSrc, w.insAtt, w.problem, w.file} {
 		if st != nil {
 			st.Close()
 		}
