@@ -18,7 +18,8 @@ import (
 // msgCols are the messages columns scanned by scanMessage, prefixed "m.".
 const msgCols = `m.rowid, m.id, m.kind, m.mid, m.in_reply_to, m.refs, m.date_utc, m.date_offset, m.date_raw, m.date_flag,
 m.from_name, m.from_addr, m.sender_json, m.to_json, m.cc_json, m.bcc_json, m.reply_to_json, m.headers_json, m.warnings_json,
-m.flags, m.size, m.raw_sha256, m.content_hash, m.confidence, m.container_id, m.thread_id, m.parent_id, m.copy_of`
+m.flags, m.size, m.raw_sha256, m.content_hash, m.confidence, m.container_id,
+COALESCE((SELECT thread_id FROM threads WHERE rowid = m.rowid), ''), COALESCE((SELECT parent_id FROM threads WHERE rowid = m.rowid), ''), m.copy_of`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -358,42 +359,58 @@ func (s *Store) SetThreads(ctx context.Context, as []store.ThreadAssignment, ph 
 		return fmt.Errorf("sqlite: set threads: %w", err)
 	}
 	defer tx.Rollback()
-	st, err := tx.PrepareContext(ctx, `UPDATE messages SET thread_id=?, parent_id=? WHERE id=? AND (thread_id != ? OR parent_id != ?)`)
+	// Row IDs by message ID, and the assignments in place: only changes
+	// are written.
+	rowids := map[string]int64{}
+	if err := eachRow(ctx, tx, `SELECT id, rowid FROM messages`, func(rows *sql.Rows) error {
+		var id string
+		var r int64
+		err := rows.Scan(&id, &r)
+		rowids[id] = r
+		return err
+	}); err != nil {
+		return fmt.Errorf("sqlite: set threads: %w", err)
+	}
+	old := map[int64][2]string{}
+	if err := eachRow(ctx, tx, `SELECT rowid, thread_id, parent_id FROM threads`, func(rows *sql.Rows) error {
+		var r int64
+		var v [2]string
+		err := rows.Scan(&r, &v[0], &v[1])
+		old[r] = v
+		return err
+	}); err != nil {
+		return fmt.Errorf("sqlite: set threads: %w", err)
+	}
+	put, err := tx.PrepareContext(ctx, `INSERT INTO threads(rowid, thread_id, parent_id) VALUES(?,?,?)
+		ON CONFLICT(rowid) DO UPDATE SET thread_id=excluded.thread_id, parent_id=excluded.parent_id`)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	assigned := make(map[string]bool, len(as))
+	defer put.Close()
+	del, err := tx.PrepareContext(ctx, `DELETE FROM threads WHERE rowid=?`)
+	if err != nil {
+		return err
+	}
+	defer del.Close()
 	for _, a := range as {
-		assigned[a.ID] = true
-		if _, err := st.ExecContext(ctx, a.ThreadID, a.ParentID, a.ID, a.ThreadID, a.ParentID); err != nil {
+		r, ok := rowids[a.ID]
+		if !ok || (a.ThreadID == "" && a.ParentID == "") {
+			continue
+		}
+		v, had := old[r]
+		delete(old, r)
+		if had && v == [2]string{a.ThreadID, a.ParentID} {
+			continue
+		}
+		if _, err := put.ExecContext(ctx, r, a.ThreadID, a.ParentID); err != nil {
 			return fmt.Errorf("sqlite: set thread of %s: %w", a.ID, err)
 		}
 	}
 	// Replace means replace: messages without an assignment lose the one
 	// a previous threading pass gave them.
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM messages WHERE thread_id != '' OR parent_id != ''`)
-	if err != nil {
-		return fmt.Errorf("sqlite: set threads: %w", err)
-	}
-	var stale []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return fmt.Errorf("sqlite: set threads: %w", err)
-		}
-		if !assigned[id] {
-			stale = append(stale, id)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("sqlite: set threads: %w", err)
-	}
-	for _, id := range stale {
-		if _, err := tx.ExecContext(ctx, `UPDATE messages SET thread_id='', parent_id='' WHERE id=?`, id); err != nil {
-			return fmt.Errorf("sqlite: clear thread of %s: %w", id, err)
+	for r := range old {
+		if _, err := del.ExecContext(ctx, r); err != nil {
+			return fmt.Errorf("sqlite: clear thread of message row %d: %w", r, err)
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM placeholders`); err != nil {
@@ -421,7 +438,7 @@ func (s *Store) Thread(ctx context.Context, threadID string) ([]store.ThreadEntr
 		return nil, fmt.Errorf("%w: message has no thread yet (finish the ingest to thread it)", store.ErrNotFound)
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+msgCols+`, t.subject FROM messages m JOIN msgtext t ON t.rowid=m.rowid
-		WHERE m.thread_id=? ORDER BY m.date_utc IS NULL, m.date_utc, m.id`, threadID)
+		WHERE m.rowid IN (SELECT rowid FROM threads WHERE thread_id=?) ORDER BY m.date_utc IS NULL, m.date_utc, m.id`, threadID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: thread %s: %w", threadID, err)
 	}
@@ -490,7 +507,7 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 		MAX(CASE WHEN kind != 'page' AND copy_of = '' THEN date_utc END),
 		(SELECT COUNT(*) FROM sources) - (SELECT COUNT(*) FROM sources WHERE message_rowid IN (SELECT rowid FROM messages WHERE kind = 'page')),
 		(`+dup+`),
-		(SELECT COUNT(DISTINCT thread_id) FROM messages WHERE thread_id != ''),
+		(SELECT COUNT(DISTINCT thread_id) FROM threads WHERE thread_id != ''),
 		(SELECT COUNT(*) FROM placeholders),
 		(SELECT COUNT(*) FROM attachments),
 		(SELECT COUNT(*) FROM files),
@@ -652,4 +669,19 @@ func (s *Store) SetCopies(ctx context.Context, links []store.CopyLink) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// eachRow runs a query in tx and calls fn for each row.
+func eachRow(ctx context.Context, tx *sql.Tx, q string, fn func(*sql.Rows) error) error {
+	rows, err := tx.QueryContext(ctx, q)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }

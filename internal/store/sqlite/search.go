@@ -175,7 +175,8 @@ func termSQL(t query.Term) (string, []any, error) {
 	}
 	switch t.Field {
 	case query.FieldThread:
-		return eq("m.thread_id")
+		c, a, err := eq("thread_id")
+		return "m.rowid IN (SELECT rowid FROM threads WHERE " + c + ")", a, err
 	case query.FieldID:
 		return `m.id LIKE ? ESCAPE '\'`, []any{likePrefix(strings.ToLower(t.Value))}, nil
 	case query.FieldKind:

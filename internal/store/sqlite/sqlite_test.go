@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -231,5 +232,57 @@ func TestRankParts(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestMigrateThreads: a case written before migration 8 keeps its thread
+// assignments when they move out of the messages table.
+func TestMigrateThreads(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "casefile.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range migrations[:7] {
+		if _, err := db.Exec(m); err != nil {
+			t.Fatalf("migration %d: %v", i+1, err)
+		}
+	}
+	for _, q := range []string{
+		`PRAGMA user_version = 7`,
+		`INSERT INTO messages(rowid, id, dedup_key, kind, date_utc, run_id, thread_id, parent_id) VALUES
+			(1, 'aaaa', 'k1', 'native', 100, 1, 'aaaa', ''), (2, 'bbbb', 'k2', 'native', 200, 1, 'aaaa', 'aaaa'),
+			(3, 'cccc', 'k3', 'native', 300, 1, '', '')`,
+		`INSERT INTO msgtext(rowid, subject) VALUES (1, 'plan'), (2, 'Re: plan'), (3, 'other')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	st, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	es, err := st.Thread(ctx, "aaaa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range es {
+		got = append(got, e.ID+"<"+e.ParentID)
+	}
+	if strings.Join(got, " ") != "aaaa< bbbb<aaaa" {
+		t.Errorf("thread after migration: %v", got)
+	}
+	m, err := st.Get(ctx, "cccc")
+	if err != nil || m.ThreadID != "" {
+		t.Errorf("unthreaded message after migration: %+v, %v", m, err)
+	}
+	s, err := st.Stats(ctx)
+	if err != nil || s.Threads != 1 {
+		t.Errorf("Stats after migration: %d threads, %v", s.Threads, err)
 	}
 }
