@@ -1,7 +1,8 @@
 // Package casedir owns the on-disk layout of a case: a folder holding
 // case.json (format marker), casefile.db (the SQLite store) and
 // originals/ (every ingested input file, content-addressed by SHA-256,
-// written once and never modified).
+// written once and never modified: a file of its own, or for small
+// single-message files a range of an append-only pack, see packs.go).
 package casedir
 
 import (
@@ -47,6 +48,8 @@ type Case struct {
 	Dir   string
 	Meta  Meta
 	Store store.Store
+
+	packs *packs // small single-message originals (PreserveMessage)
 }
 
 // Init creates a case folder (or accepts an existing empty one) and
@@ -87,11 +90,11 @@ func Open(ctx context.Context, dir string) (*Case, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Case{Dir: dir, Meta: meta, Store: st}, nil
+	return &Case{Dir: dir, Meta: meta, Store: st, packs: newPacks(filepath.Join(dir, OriginalsDir))}, nil
 }
 
-// Close closes the store.
-func (c *Case) Close() error { return c.Store.Close() }
+// Close closes the store and the pack this process appends to.
+func (c *Case) Close() error { return errors.Join(c.packs.close(), c.Store.Close()) }
 
 // OriginalPath is where the original with this SHA-256 is kept.
 func (c *Case) OriginalPath(sha string) string {
@@ -220,5 +223,5 @@ func OpenDB(ctx context.Context, dsn, name, dataDir string, create bool) (*Case,
 	if err != nil {
 		return nil, err
 	}
-	return &Case{Dir: dir, Meta: Meta{Format: FormatVersion, Name: name}, Store: st}, nil
+	return &Case{Dir: dir, Meta: Meta{Format: FormatVersion, Name: name}, Store: st, packs: newPacks(filepath.Join(dir, OriginalsDir))}, nil
 }

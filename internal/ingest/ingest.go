@@ -112,6 +112,17 @@ type job struct {
 	// case's originals before the job's result is reported (so a file is
 	// never marked done before its original is kept).
 	preserve []byte
+	// packed keeps it in a pack (a file holding one message).
+	packed bool
+}
+
+// keep preserves the whole content of an input file: a one-message file
+// (Maildir, .eml) in a pack, anything else as a file of its own.
+func keep(c *casedir.Case, data []byte, ev source.Event, packed bool) error {
+	if packed {
+		return c.PreserveMessage(data, ev.File.SHA256)
+	}
+	return c.PreserveBytes(data, ev.File.SHA256)
 }
 
 // result is what flows to the writer: parsed messages, problems, or a
@@ -187,7 +198,7 @@ func Run(ctx context.Context, c *casedir.Case, root string, opts Options) (Summa
 			defer wg.Done()
 			for j := range jobs {
 				if j.preserve != nil {
-					if err := c.PreserveBytes(j.preserve, j.ev.File.SHA256); err != nil {
+					if err := keep(c, j.preserve, j.ev, j.packed); err != nil {
 						results <- result{file: j.file, counted: true, fatal: err}
 						continue
 					}
@@ -202,6 +213,7 @@ func Run(ctx context.Context, c *casedir.Case, root string, opts Options) (Summa
 	go func() {
 		var fileJobs int
 		var preserve []byte // the current file, to be kept by its first job
+		var packed bool
 		walk := source.Walk
 		if opts.Files != nil {
 			walk = func(ctx context.Context, root string, o source.Options, emit func(source.Event) error) error {
@@ -221,6 +233,7 @@ func Run(ctx context.Context, c *casedir.Case, root string, opts Options) (Summa
 					return source.ErrSkipFile
 				}
 				preserve = nil
+				packed = ev.File.Format == source.FormatEML || ev.File.Format == source.FormatMaildir
 				if !opts.NoPreserve {
 					if ev.File.Data != nil {
 						preserve = ev.File.Data // copied by a worker
@@ -233,7 +246,7 @@ func Run(ctx context.Context, c *casedir.Case, root string, opts Options) (Summa
 				fileJobs++
 				items.Add(1)
 				select {
-				case jobs <- job{ev: ev, file: ev.File.Path, preserve: preserve}:
+				case jobs <- job{ev: ev, file: ev.File.Path, preserve: preserve, packed: packed}:
 					preserve = nil
 				case <-ctx.Done():
 					return ctx.Err()
@@ -242,7 +255,7 @@ func Run(ctx context.Context, c *casedir.Case, root string, opts Options) (Summa
 				results <- result{file: ev.File.Path, problems: []store.Problem{problemOf(ev, runID)}}
 			case source.EventFileEnd:
 				if preserve != nil { // a file without parsable items
-					if err := c.PreserveBytes(preserve, ev.File.SHA256); err != nil {
+					if err := keep(c, preserve, ev, packed); err != nil {
 						return err
 					}
 					preserve = nil

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -84,18 +85,39 @@ func TestExampleCase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	packed := 0
 	for _, f := range fs {
-		fi, err := os.Stat(c.OriginalPath(f.SHA256))
+		o, err := c.OpenOriginal(f.SHA256)
 		if err != nil {
 			t.Errorf("original of %s not preserved: %v", f.Path, err)
 			continue
 		}
-		if fi.Mode().Perm()&0o222 != 0 {
-			t.Errorf("original of %s is writable: %v", f.Path, fi.Mode())
-		}
-		if b, err := os.ReadFile(c.OriginalPath(f.SHA256)); err != nil || fmt.Sprintf("%x", sha256.Sum256(b)) != f.SHA256 {
+		b, err := io.ReadAll(o)
+		o.Close()
+		if err != nil || fmt.Sprintf("%x", sha256.Sum256(b)) != f.SHA256 {
 			t.Errorf("original of %s does not hash to %s (%v)", f.Path, f.SHA256, err)
 		}
+		// One-message files (Maildir, .eml) are kept in packs.
+		if inPack, oneMessage := o.Path == "", f.Format == "maildir" || f.Format == "eml"; inPack != oneMessage {
+			t.Errorf("original of %s (%s): kept in a pack %v", f.Path, f.Format, inPack)
+		} else if inPack {
+			packed++
+		}
+	}
+	if packed != 5 {
+		t.Errorf("%d originals in packs, want the 4 Maildir messages and the .eml", packed)
+	}
+	err = filepath.WalkDir(filepath.Join(c.Dir, casedir.OriginalsDir), func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if fi, err := d.Info(); err != nil || fi.Mode().Perm()&0o222 != 0 {
+			t.Errorf("%s is writable (%v)", p, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	// Searches a reporter would run.
 	for q, n := range map[string]int{

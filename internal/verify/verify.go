@@ -71,19 +71,24 @@ func New(ctx context.Context, c *casedir.Case) (*Verifier, error) {
 // Source checks one source.
 func (v *Verifier) Source(ctx context.Context, src model.Source) Result {
 	r := Result{Source: src}
-	path := v.c.OriginalPath(src.FileSHA256)
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+	o, err := v.c.OpenOriginal(src.FileSHA256)
+	if errors.Is(err, fs.ErrNotExist) {
 		r.Status, r.Detail = Missing, "the original file is not in the case (was it ingested with --no-preserve?)"
 		return r
 	}
+	if err != nil {
+		r.Status, r.Detail = Mismatch, err.Error()
+		return r
+	}
+	defer o.Close()
 	switch {
 	case src.Page > 0:
-		return v.printedSpan(ctx, r, path)
+		return v.printedSpan(ctx, r, o)
 	case src.Member != "" && !strings.HasPrefix(src.Member, "#rfc822-"):
 		r.Status, r.Detail = Unchecked, "inside an archive or PST (member "+src.Member+"): check the archive file's own hash with verify --originals"
 		return r
 	}
-	got, err := rangeHash(path, src.Offset, src.Length)
+	got, err := rangeHash(o, src.Offset, src.Length)
 	if err != nil {
 		r.Status, r.Detail = Mismatch, err.Error()
 		return r
@@ -100,7 +105,7 @@ func (v *Verifier) Source(ctx context.Context, src model.Source) Result {
 	return r
 }
 
-func (v *Verifier) printedSpan(ctx context.Context, r Result, path string) Result {
+func (v *Verifier) printedSpan(ctx context.Context, r Result, o *casedir.Original) Result {
 	src := r.Source
 	if src.Member != "" {
 		r.Status, r.Detail = Unchecked, "a document inside an archive (member "+src.Member+"): check the archive file's own hash with verify --originals"
@@ -109,6 +114,19 @@ func (v *Verifier) printedSpan(ctx context.Context, r Result, path string) Resul
 	format := v.formats[src.FileSHA256]
 	pages, ok := v.pages[src.FileSHA256]
 	if !ok {
+		path := o.Path
+		if path == "" { // kept in a pack: the extractors read files
+			tmp, err := os.MkdirTemp("", "casefile-verify-*")
+			if err != nil {
+				r.Status, r.Detail = Unchecked, err.Error()
+				return r
+			}
+			defer os.RemoveAll(tmp)
+			if path, err = v.c.OriginalFile(src.FileSHA256, tmp); err != nil {
+				r.Status, r.Detail = Unchecked, err.Error()
+				return r
+			}
+		}
 		var err error
 		if pages, err = ingest.ExtractPages(ctx, v.engine, format, path); err != nil {
 			r.Status, r.Detail = Unchecked, fmt.Sprintf("cannot extract the page text again: %v", err)
@@ -133,8 +151,12 @@ func (v *Verifier) printedSpan(ctx context.Context, r Result, path string) Resul
 // Original re-hashes the preserved copy of one input file.
 func (v *Verifier) Original(f store.FileRecord) Result {
 	r := Result{Source: model.Source{Path: f.Path, FileSHA256: f.SHA256, SHA256: f.SHA256, Length: f.Size}}
-	path := v.c.OriginalPath(f.SHA256)
-	got, err := rangeHash(path, 0, -1)
+	var got string
+	o, err := v.c.OpenOriginal(f.SHA256)
+	if err == nil {
+		got, err = rangeHash(o, 0, -1)
+		o.Close()
+	}
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		r.Status, r.Detail = Missing, "the original file is not in the case (was it ingested with --no-preserve?)"
@@ -148,22 +170,17 @@ func (v *Verifier) Original(f store.FileRecord) Result {
 	return r
 }
 
-// rangeHash hashes length bytes at offset of the file (all of it when
-// length < 0).
-func rangeHash(path string, offset, length int64) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
+// rangeHash hashes length bytes at offset of an original (all of it
+// when length < 0).
+func rangeHash(o *casedir.Original, offset, length int64) (string, error) {
 	h := sha256.New()
-	var r io.Reader = f
+	var r io.Reader = o
 	if length >= 0 {
-		r = io.NewSectionReader(f, offset, length)
+		r = io.NewSectionReader(o, offset, length)
 	}
 	n, err := io.Copy(h, r)
 	if err != nil {
-		return "", fmt.Errorf("read %s: %w", path, err)
+		return "", fmt.Errorf("read the original: %w", err)
 	}
 	if length >= 0 && n != length {
 		return "", fmt.Errorf("the original has only %d of bytes %d-%d", n, offset, offset+length)

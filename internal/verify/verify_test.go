@@ -76,14 +76,33 @@ func TestTampered(t *testing.T) {
 	ctx := context.Background()
 	c := ingestExample(t)
 	files, _ := c.Store.Files(ctx)
-	var mbox, exhibit string
+	var mbox, exhibit, eml string
 	for _, f := range files {
 		switch filepath.Base(f.Path) {
 		case "inbox.mbox":
 			mbox = f.SHA256
 		case "EXHIBIT_12.txt":
 			exhibit = f.SHA256
+		case "forwarded.eml":
+			eml = f.SHA256
 		}
+	}
+	// Flip one byte of the .eml, kept in a pack.
+	o, err := c.OpenOriginal(eml)
+	if err != nil || o.Path != "" {
+		t.Fatalf("the .eml original: %v (path %q, want a pack)", err, o.Path)
+	}
+	pack, off, _ := o.Outer()
+	o.Close()
+	pf := pack.(*os.File).Name()
+	pb, err := os.ReadFile(pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pb[off+20] ^= 0x20
+	os.Chmod(pf, 0o644)
+	if err := os.WriteFile(pf, pb, 0o444); err != nil {
+		t.Fatal(err)
 	}
 	// Flip one byte of the mbox original (as root the 0444 mode does not stop us; chmod first).
 	p := c.OriginalPath(mbox)
@@ -120,6 +139,9 @@ func TestTampered(t *testing.T) {
 	if got := status["custodians/reyes/inbox.mbox"]; got[verify.Mismatch] < 1 || got[verify.OK] < 1 {
 		t.Errorf("mbox statuses %v: want the message holding the flipped byte mismatched and the others ok", got)
 	}
+	if got := status["loose/forwarded.eml"]; got[verify.Mismatch] < 1 {
+		t.Errorf(".eml statuses %v: want the message of the flipped byte mismatched", got)
+	}
 	if got := status["exhibits/EXHIBIT_12.txt"]; got[verify.Missing] != 3 {
 		t.Errorf("exhibit statuses %v, want 3 missing", got)
 	}
@@ -131,6 +153,8 @@ func TestTampered(t *testing.T) {
 			want = verify.Mismatch
 		case exhibit:
 			want = verify.Missing
+		case eml:
+			want = verify.Mismatch
 		}
 		if r.Status != want {
 			t.Errorf("original %s: %s, want %s", f.Path, r.Status, want)
@@ -138,7 +162,7 @@ func TestTampered(t *testing.T) {
 	}
 	// A recorded hash that does not match the bytes of an intact original.
 	for _, f := range files {
-		if f.SHA256 == mbox || f.SHA256 == exhibit {
+		if f.SHA256 == mbox || f.SHA256 == exhibit || f.SHA256 == eml {
 			continue
 		}
 		bad := model.Source{Path: f.Path, FileSHA256: f.SHA256, Offset: 0, Length: 10, SHA256: "00"}

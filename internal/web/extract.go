@@ -33,12 +33,12 @@ var errNoBytes = errors.New("no email bytes")
 var rfc822Suffix = regexp.MustCompile(`(#rfc822-[0-9]+)+$`)
 
 // originalFile returns the path of the file a source was read from: the
-// preserved original in the case, else the input file under the run's
-// root (ingest --no-preserve).
-func (s *Server) originalFile(ctx context.Context, src model.Source) (string, error) {
+// preserved original in the case (for one kept in a pack, a copy written
+// into tmpDir), else the input file under the run's root (ingest
+// --no-preserve).
+func (s *Server) originalFile(ctx context.Context, src model.Source, tmpDir string) (string, error) {
 	if src.FileSHA256 != "" {
-		p := s.c.OriginalPath(src.FileSHA256)
-		if _, err := os.Stat(p); err == nil {
+		if p, err := s.c.OriginalFile(src.FileSHA256, tmpDir); err == nil {
 			return p, nil
 		}
 	}
@@ -78,7 +78,12 @@ func (s *Server) rawCopy(ctx context.Context, src model.Source) (raw []byte, ver
 	if src.Length > maxCopyBytes {
 		return nil, false, fmt.Errorf("%w: the copy in %s is %d bytes, more than %d", errNoBytes, src.Path, src.Length, maxCopyBytes)
 	}
-	path, err := s.originalFile(ctx, src)
+	tmp, err := os.MkdirTemp("", "casefile-serve-*")
+	if err != nil {
+		return nil, false, err
+	}
+	defer os.RemoveAll(tmp)
+	path, err := s.originalFile(ctx, src, tmp)
 	if err != nil {
 		return nil, false, err
 	}
@@ -102,11 +107,6 @@ func (s *Server) rawCopy(ctx context.Context, src model.Source) (raw []byte, ver
 	// Walk the original and pick the item at this member and offset (for
 	// an attached message: the item containing its offset).
 	found := errors.New("found")
-	tmp, err := os.MkdirTemp("", "casefile-serve-*")
-	if err != nil {
-		return nil, false, err
-	}
-	defer os.RemoveAll(tmp)
 	err = source.Walk(ctx, path, source.Options{TempDir: tmp}, func(ev source.Event) error {
 		if ev.Type != source.EventMessage || ev.Source.Member != member {
 			return nil

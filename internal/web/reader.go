@@ -8,7 +8,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"os"
 	"reflect"
 	"slices"
 	"strconv"
@@ -84,9 +83,7 @@ func (s *Server) handleReader(w http.ResponseWriter, r *http.Request) {
 	for i, src := range m.Sources {
 		v := sourceView{N: i + 1, Source: src, Printed: src.Page > 0 || src.LineFrom > 0}
 		if src.FileSHA256 != "" {
-			if _, err := os.Stat(s.c.OriginalPath(src.FileSHA256)); err == nil {
-				v.Preserved = true
-			}
+			v.Preserved = s.c.HasOriginal(src.FileSHA256)
 		}
 		v.Location = location(src)
 		d.Sources = append(d.Sources, v)

@@ -1,0 +1,147 @@
+package casedir
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+func readOriginal(t *testing.T, c *Case, sha string) ([]byte, *Original) {
+	t.Helper()
+	o, err := c.OpenOriginal(sha)
+	if err != nil {
+		t.Fatalf("OpenOriginal(%s): %v", sha[:8], err)
+	}
+	defer o.Close()
+	b, err := io.ReadAll(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, o
+}
+
+func packFiles(t *testing.T, c *Case, ext string) []string {
+	t.Helper()
+	m, _ := filepath.Glob(filepath.Join(c.Dir, OriginalsDir, PacksDir, "*"+ext))
+	return m
+}
+
+// TestPacks: one-message originals are appended to packs, once each,
+// read back byte for byte, found by another process's case (also one
+// opened before they were written), and a line cut short by a crash is
+// ignored.
+func TestPacks(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "case")
+	c, err := Init(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reader, err := Open(ctx, dir) // another process, opened before any pack exists
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+
+	var msgs [][]byte
+	for i := range 50 {
+		msgs = append(msgs, []byte(fmt.Sprintf("From: p%d@harbor.example\r\nSubject: %d\r\n\r\n%s\r\n", i, i, bytes.Repeat([]byte("x"), i*37))))
+	}
+	var wg sync.WaitGroup
+	for w := range 4 { // workers keeping overlapping sets of the same messages
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(msgs)+w; i++ {
+				m := msgs[i%len(msgs)]
+				if err := c.PreserveMessage(m, shaOf(m)); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	big := bytes.Repeat([]byte("y"), packMax+1)
+	if err := c.PreserveMessage(big, shaOf(big)); err != nil {
+		t.Fatal(err)
+	}
+
+	total := 0
+	for _, m := range msgs {
+		total += len(m)
+		for _, cc := range []*Case{c, reader} {
+			got, o := readOriginal(t, cc, shaOf(m))
+			if !bytes.Equal(got, m) || o.Path != "" {
+				t.Fatalf("packed original: %d bytes (path %q), want %d from a pack", len(got), o.Path, len(m))
+			}
+		}
+	}
+	if got, o := readOriginal(t, reader, shaOf(big)); !bytes.Equal(got, big) || o.Path == "" {
+		t.Errorf("an original over %d bytes: in a pack (%q) or wrong bytes", packMax, o.Path)
+	}
+	packs := packFiles(t, c, ".pack")
+	if len(packs) != 1 {
+		t.Fatalf("packs %v, want one", packs)
+	}
+	if fi, _ := os.Stat(packs[0]); fi.Size() != int64(total) {
+		t.Errorf("pack holds %d bytes, want %d: each original once", fi.Size(), total)
+	}
+
+	// A file tool reads a copy.
+	tmp := t.TempDir()
+	p, err := reader.OriginalFile(shaOf(msgs[3]), tmp)
+	if b, _ := os.ReadFile(p); err != nil || !bytes.Equal(b, msgs[3]) || filepath.Dir(p) != tmp {
+		t.Errorf("OriginalFile = %s, %v", p, err)
+	}
+	if _, err := reader.OpenOriginal(shaOf([]byte("never kept"))); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("OpenOriginal of a missing original: %v, want not exist", err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// A later run: what is packed is not packed again, new originals go
+	// to a pack of its own, and a line a crash cut short is skipped.
+	idx := packFiles(t, c, ".idx")[0]
+	os.Chmod(idx, 0o644)
+	f, _ := os.OpenFile(idx, os.O_WRONLY|os.O_APPEND, 0)
+	f.WriteString("0123abcd 5")
+	f.Close()
+	c2, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	extra := []byte("From: late@harbor.example\r\n\r\nlate\r\n")
+	for _, m := range append(msgs[:5:5], extra) {
+		if err := c2.PreserveMessage(m, shaOf(m)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	packs = packFiles(t, c, ".pack")
+	if len(packs) != 2 {
+		t.Fatalf("after a second run: packs %v, want two", packs)
+	}
+	var sizes int64
+	for _, p := range packs {
+		fi, _ := os.Stat(p)
+		sizes += fi.Size()
+	}
+	if sizes != int64(total+len(extra)) {
+		t.Errorf("packs hold %d bytes after the second run, want %d: originals packed again", sizes, total+len(extra))
+	}
+	for _, cc := range []*Case{c2, reader} {
+		if got, _ := readOriginal(t, cc, shaOf(extra)); !bytes.Equal(got, extra) {
+			t.Error("the second run's original reads back wrong")
+		}
+		if !cc.HasOriginal(shaOf(msgs[7])) {
+			t.Error("the first run's originals are gone")
+		}
+	}
+}
