@@ -365,4 +365,16 @@ type Batch struct {
 	Messages []*model.Message
 	Problems []Problem
 	Files    []FileRecord
+	// Prepared is what a Preparer's Prepare computed for this batch
+	// (opaque to callers); nil is always valid.
+	Prepared any
+}
+
+// Preparer is implemented by stores whose Write does work that needs no
+// database, such as encoding rows: Prepare does it ahead, on the
+// caller's goroutine, so a pipeline can keep it off the single writer's
+// path. It may set IDs of messages as Write would; Write gives the same
+// result with or without it.
+type Preparer interface {
+	Prepare(b *Batch)
 }

@@ -177,8 +177,12 @@ func (s *Store) Write(ctx context.Context, runID int64, b store.Batch) (store.Pu
 		return res, err
 	}
 	defer w.close()
-	for _, m := range b.Messages {
-		if err := w.putTree(ctx, m, "", &res); err != nil {
+	rows, ok := b.Prepared.([]*msgRow)
+	if !ok || len(rows) == 0 && len(b.Messages) > 0 {
+		rows = prepare(b.Messages)
+	}
+	for _, r := range rows {
+		if err := w.put(ctx, r, &res); err != nil {
 			return res, err
 		}
 	}
@@ -248,15 +252,36 @@ func (w *writer) close() {
 	}
 }
 
-// putTree stores m and its rfc822 children. Children inherit m's sources
-// with the member suffixed by "#rfc822-N" so each keeps its provenance.
-func (w *writer) putTree(ctx context.Context, m *model.Message, container string, res *store.PutResult) error {
+// Prepare implements store.Preparer: it encodes the batch's rows.
+func (s *Store) Prepare(b *store.Batch) { b.Prepared = prepare(b.Messages) }
+
+// msgRow is one message ready to insert: its dedup key and its column
+// values, encoded.
+type msgRow struct {
+	m        *model.Message
+	key      string
+	cols     []any // insMsg's values but the run ID
+	text     []any // insText's and insFTS's values but the row ID
+	attNames []string
+}
+
+// prepare encodes msgs and their rfc822 children, in insertion order.
+func prepare(msgs []*model.Message) []*msgRow {
+	var out []*msgRow
+	for _, m := range msgs {
+		out = prepareTree(out, m, "")
+	}
+	return out
+}
+
+// prepareTree adds m and its rfc822 children. Children inherit m's
+// sources with the member suffixed by "#rfc822-N" so each keeps its
+// provenance.
+func prepareTree(out []*msgRow, m *model.Message, container string) []*msgRow {
 	if container != "" {
 		m.ContainerID = container
 	}
-	if err := w.put(ctx, m, res); err != nil {
-		return err
-	}
+	out = append(out, encode(m))
 	for i, c := range m.Children {
 		if len(c.Sources) == 0 {
 			for _, src := range m.Sources {
@@ -269,25 +294,53 @@ func (w *writer) putTree(ctx context.Context, m *model.Message, container string
 				c.Sources = append(c.Sources, cs)
 			}
 		}
-		if err := w.putTree(ctx, c, m.ID, res); err != nil {
-			return err
-		}
+		out = prepareTree(out, c, m.ID)
 	}
-	return nil
+	return out
 }
 
-func (w *writer) put(ctx context.Context, m *model.Message, res *store.PutResult) error {
+// encode computes m's row; it sets m.ID from its dedup key if unset.
+func encode(m *model.Message) *msgRow {
 	key := model.DedupKey(m)
 	if m.ID == "" {
 		m.ID = model.IDForKey(key)
 	}
+	hasHTML := 0
+	if m.BodyHTML != "" {
+		hasHTML = 1
+	}
+	var sender any = struct{}{}
+	if !m.Sender.IsZero() {
+		sender = m.Sender
+	}
+	r := &msgRow{m: m, key: key}
+	r.cols = []any{m.ID, key, m.Kind, model.NormalizeMessageID(m.MessageID), model.NormalizeMessageID(m.InReplyTo),
+		mustJSON(nonNil(m.References)), nullTime(m.DateUTC), m.DateOffset, m.DateRaw, m.DateFlag,
+		m.From.Name, strings.ToLower(m.From.Address), mustJSON(sender), mustJSON(nonNilA(m.To)), mustJSON(nonNilA(m.Cc)),
+		mustJSON(nonNilA(m.Bcc)), mustJSON(nonNilA(m.ReplyTo)), mustJSON(nonNilH(m.Headers)), mustJSON(nonNil(m.Warnings)),
+		strings.Join(m.Flags, " "), m.BodyHTML, m.Size, m.RawSHA256, m.ContentHash, m.Confidence, m.ContainerID,
+		len(m.Attachments), hasHTML}
+	var atext []string
+	for _, a := range m.Attachments {
+		r.attNames = append(r.attNames, a.Filename)
+		if a.Text != "" {
+			atext = append(atext, a.Text)
+		}
+	}
+	r.text = []any{m.Subject, m.BodyText, store.AddressText(m.From, m.Sender), store.AddressText(m.To...), store.AddressText(m.Cc...),
+		store.AddressText(m.Bcc...), strings.Join(r.attNames, " ; "), strings.Join(atext, "\n\n")}
+	return r
+}
+
+func (w *writer) put(ctx context.Context, r *msgRow, res *store.PutResult) error {
+	m := r.m
 	var rowid int64
-	err := w.find.QueryRowContext(ctx, key).Scan(&rowid)
+	err := w.find.QueryRowContext(ctx, r.key).Scan(&rowid)
 	isNew := false
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		isNew = true
-		rowid, err = w.insertMessage(ctx, m, key)
+		rowid, err = w.insertMessage(ctx, r)
 		if err != nil {
 			return err
 		}
@@ -325,41 +378,22 @@ func nullTime(t *time.Time) any {
 	return t.Unix()
 }
 
-func (w *writer) insertMessage(ctx context.Context, m *model.Message, key string) (int64, error) {
-	hasHTML := 0
-	if m.BodyHTML != "" {
-		hasHTML = 1
-	}
-	var sender any = struct{}{}
-	if !m.Sender.IsZero() {
-		sender = m.Sender
-	}
-	r, err := w.insMsg.ExecContext(ctx, m.ID, key, m.Kind, model.NormalizeMessageID(m.MessageID), model.NormalizeMessageID(m.InReplyTo),
-		mustJSON(nonNil(m.References)), nullTime(m.DateUTC), m.DateOffset, m.DateRaw, m.DateFlag,
-		m.From.Name, strings.ToLower(m.From.Address), mustJSON(sender), mustJSON(nonNilA(m.To)), mustJSON(nonNilA(m.Cc)),
-		mustJSON(nonNilA(m.Bcc)), mustJSON(nonNilA(m.ReplyTo)), mustJSON(nonNilH(m.Headers)), mustJSON(nonNil(m.Warnings)),
-		strings.Join(m.Flags, " "), m.BodyHTML, m.Size, m.RawSHA256, m.ContentHash, m.Confidence, m.ContainerID,
-		len(m.Attachments), hasHTML, w.runID)
+func (w *writer) insertMessage(ctx context.Context, r *msgRow) (int64, error) {
+	m := r.m
+	res, err := w.insMsg.ExecContext(ctx, append(r.cols, w.runID)...)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: insert message %s: %w", m.ID, err)
 	}
-	rowid, err := r.LastInsertId()
+	rowid, err := res.LastInsertId()
 	if err != nil {
 		return 0, err
 	}
-	var names, atext []string
 	for i, a := range m.Attachments {
 		if _, err := w.insAtt.ExecContext(ctx, rowid, i, a.Filename, a.MIME, a.Size, a.SHA256, a.TextError); err != nil {
 			return 0, fmt.Errorf("sqlite: insert attachment %q of %s: %w", a.Filename, m.ID, err)
 		}
-		names = append(names, a.Filename)
-		if a.Text != "" {
-			atext = append(atext, a.Text)
-		}
 	}
-	sender2 := store.AddressText(m.From, m.Sender)
-	vals := []any{rowid, m.Subject, m.BodyText, sender2, store.AddressText(m.To...), store.AddressText(m.Cc...), store.AddressText(m.Bcc...),
-		strings.Join(names, " ; "), strings.Join(atext, "\n\n")}
+	vals := append([]any{rowid}, r.text...)
 	if _, err := w.insText.ExecContext(ctx, vals...); err != nil {
 		return 0, fmt.Errorf("sqlite: insert text of %s: %w", m.ID, err)
 	}
