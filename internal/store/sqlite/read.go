@@ -69,16 +69,47 @@ type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
+// sourcesSQL selects a message's sources, with those of the printed
+// copies linked to it.
+const sourcesSQL = `SELECT path, member, offset, length, sha256, file_sha256, page, page_end, bates, line_from, line_to, run_id
+		FROM sources WHERE message_rowid=?1 OR message_rowid IN
+			(SELECT c.rowid FROM messages c WHERE c.copy_of != '' AND c.copy_of = (SELECT id FROM messages WHERE rowid=?1))
+		ORDER BY run_id, path, member, offset, page, line_from`
+
 // sourcesOf returns a message's sources, with those of the printed
 // copies linked to it.
 func sourcesOf(ctx context.Context, db querier, rowid int64) ([]model.Source, error) {
-	rows, err := db.QueryContext(ctx, `SELECT path, member, offset, length, sha256, file_sha256, page, page_end, bates, line_from, line_to, run_id
-		FROM sources WHERE message_rowid=?1 OR message_rowid IN
-			(SELECT c.rowid FROM messages c WHERE c.copy_of != '' AND c.copy_of = (SELECT id FROM messages WHERE rowid=?1))
-		ORDER BY run_id, path, member, offset, page, line_from`, rowid)
+	rows, err := db.QueryContext(ctx, sourcesSQL, rowid)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: sources: %w", err)
 	}
+	return scanSources(rows)
+}
+
+// sourceReader looks up the sources of many messages with one prepared
+// statement (preparing it took 15% of a selective search's time).
+type sourceReader struct{ st *sql.Stmt }
+
+func newSourceReader(ctx context.Context, conn *sql.Conn) (*sourceReader, error) {
+	st, err := conn.PrepareContext(ctx, sourcesSQL)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: sources: %w", err)
+	}
+	return &sourceReader{st}, nil
+}
+
+func (r *sourceReader) of(ctx context.Context, rowid int64) ([]model.Source, error) {
+	rows, err := r.st.QueryContext(ctx, rowid)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: sources: %w", err)
+	}
+	return scanSources(rows)
+}
+
+func (r *sourceReader) close() { r.st.Close() }
+
+// scanSources reads and closes source rows.
+func scanSources(rows *sql.Rows) ([]model.Source, error) {
 	defer rows.Close()
 	out := []model.Source{}
 	for rows.Next() {

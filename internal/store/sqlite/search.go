@@ -458,11 +458,17 @@ func (s *Store) Search(ctx context.Context, q query.Node, opts store.SearchOptio
 		hit   store.Hit
 		rowid int64
 	}
+	sr, err := newSourceReader(ctx, conn)
+	if err != nil {
+		rows.Close()
+		return err
+	}
+	defer sr.close()
 	// Collect a page at a time so source look-ups do not hold the cursor.
 	var page []row
 	flush := func() error {
 		for _, r := range page {
-			srcs, err := sourcesOf(ctx, conn, r.rowid)
+			srcs, err := sr.of(ctx, r.rowid)
 			if err != nil {
 				return err
 			}
@@ -550,8 +556,13 @@ func (s *Store) searchBackwards(ctx context.Context, q query.Node, p plan, order
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("sqlite: search: %w", err)
 	}
+	srcs, err := newSourceReader(ctx, conn)
+	if err != nil {
+		return err
+	}
+	defer srcs.close()
 	for i := len(hits) - 1; i >= 0; i-- {
-		if hits[i].Message.Sources, err = sourcesOf(ctx, conn, rowids[i]); err != nil {
+		if hits[i].Message.Sources, err = srcs.of(ctx, rowids[i]); err != nil {
 			return err
 		}
 		if err := fn(hits[i]); err != nil {
@@ -613,6 +624,11 @@ func (s *Store) searchPage(ctx context.Context, conn *sql.Conn, q query.Node, p 
 		return fmt.Errorf("sqlite: search %s: %w", q, err)
 	}
 	defer stmt.Close()
+	srcs, err := newSourceReader(ctx, conn)
+	if err != nil {
+		return err
+	}
+	defer srcs.close()
 	for _, r := range ids {
 		var subj *string
 		m, _, err := scanMessage(stmt.QueryRowContext(ctx, r.id), &subj)
@@ -626,7 +642,7 @@ func (s *Store) searchPage(ctx context.Context, conn *sql.Conn, q query.Node, p 
 			m.Subject = *subj
 		}
 		h := store.Hit{Message: m, Rank: r.rank, Snippet: snips[r.id]}
-		if h.Message.Sources, err = sourcesOf(ctx, conn, r.id); err != nil {
+		if h.Message.Sources, err = srcs.of(ctx, r.id); err != nil {
 			return err
 		}
 		if err := fn(h); err != nil {
