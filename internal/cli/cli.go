@@ -119,9 +119,11 @@ The case folder is taken from --case, else $CASEFILE_CASE, else
 ./` + DefaultCase + `.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       buildVersion().String(),
 	}
+	root.SetVersionTemplate("casefile {{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usage("%v (see: casefile %s --help)", err, c.Name())
+		return usage("%v (see: %s --help)", err, c.CommandPath())
 	})
 	def := os.Getenv("CASEFILE_CASE")
 	if def == "" {
@@ -132,7 +134,7 @@ The case folder is taken from --case, else $CASEFILE_CASE, else
 	root.PersistentFlags().StringVar(&e.dataDir, "data-dir", defaultDataDir(), "team mode: folder for the cases' originals and OCR cache on this machine (env CASEFILE_DATA)")
 	root.AddCommand(cmdInit(e), cmdIngest(e), cmdSearch(e), cmdShow(e), cmdThread(e), cmdExport(e),
 		cmdStats(e), cmdErrors(e), cmdFiles(e), cmdBenchQueries(e), cmdServe(e))
-	root.AddCommand(cmdVerify(e), cmdWorker(e), cmdProtect(e))
+	root.AddCommand(cmdVerify(e), cmdWorker(e), cmdProtect(e), cmdVersion(e))
 	root.PersistentFlags().BoolVar(&e.unmask, "unmask", false, "show protected names (see casefile protect); for the investigator's own reading only")
 	root.PersistentFlags().BoolVar(&e.maskPII, "mask-pii", false, "also mask Social Security and phone numbers in the output")
 	root.PersistentFlags().StringVar(&e.token, "token", "", "team mode: act as the account of this API token; its role on the case is checked and the command audited (env CASEFILE_TOKEN)")
