@@ -111,11 +111,17 @@ type casefileTool struct {
 	workers int
 }
 
-func (t *casefileTool) caseDir() string                { return filepath.Join(t.dir, "case") }
-func (t *casefileTool) Name() string                   { return "casefile" }
-func (t *casefileTool) Syntax(q benchQuery) string     { return q.Casefile }
-func (t *casefileTool) InProcess() bool                { return true }
-func (t *casefileTool) Version(context.Context) string { return "casefile (" + t.bin + ")" }
+func (t *casefileTool) caseDir() string            { return filepath.Join(t.dir, "case") }
+func (t *casefileTool) Name() string               { return "casefile" }
+func (t *casefileTool) Syntax(q benchQuery) string { return q.Casefile }
+func (t *casefileTool) InProcess() bool            { return true }
+func (t *casefileTool) Version(ctx context.Context) string {
+	r, err := run(ctx, nil, true, t.bin, "--version")
+	if err != nil {
+		return "casefile (" + t.bin + ")"
+	}
+	return firstLine(r.Stdout) + " (" + t.bin + ")"
+}
 
 func (t *casefileTool) Startup(context.Context, int) (time.Duration, error) { return 0, nil }
 
