@@ -3,10 +3,11 @@ package dedup
 import (
 	"github.com/casefile/casefile/internal/textdist"
 	"hash/fnv"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/casefile/casefile/internal/lazyre"
 )
 
 // skeleton lower-cases s and folds the character confusions OCR makes
@@ -89,19 +90,19 @@ func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
 
 // Lines that start the quoted or forwarded part of a body.
 var (
-	reCut = []*regexp.Regexp{
-		regexp.MustCompile(`(?i)^-*\s*original\s+mess`),
-		regexp.MustCompile(`(?i)^-*\s*forwarded\s+(?:message|by)`),
-		regexp.MustCompile(`(?i)^begin\s+forwarded\s+mess`),
-		regexp.MustCompile(`^_{8,}\s*$`),
-		regexp.MustCompile(`(?i)^on\s.{4,200}\bwrote\s*:\s*$`),
-		regexp.MustCompile(`(?i)^(?:am|le|el|il|op)\s.{4,200}(?:schrieb|écrit|escribió|scritto|geschreven)\s*.*:\s*$`),
+	reCut = []*lazyre.RE{
+		lazyre.New(`(?i)^-*\s*original\s+mess`),
+		lazyre.New(`(?i)^-*\s*forwarded\s+(?:message|by)`),
+		lazyre.New(`(?i)^begin\s+forwarded\s+mess`),
+		lazyre.New(`^_{8,}\s*$`),
+		lazyre.New(`(?i)^on\s.{4,200}\bwrote\s*:\s*$`),
+		lazyre.New(`(?i)^(?:am|le|el|il|op)\s.{4,200}(?:schrieb|écrit|escribió|scritto|geschreven)\s*.*:\s*$`),
 	}
 	// Lines that say nothing about the message: device signatures,
 	// redaction markers, rules.
-	reBoilerplate = regexp.MustCompile(`(?i)^(?:sent (?:from|via|with) (?:my|the|blackberry|outlook|mail|samsung|yahoo|aol|windows)\b.*|get outlook for \w+|sent from mail for windows.*|(?:privileged\s*[-–]\s*)?redacted|\[?redacted\]?|(?:\(b\)\s*\(\d\)\s*(?:\([a-z]\))?\s*)+|[\W_]*)$`)
-	reFromLine    = regexp.MustCompile(`(?i)^\*?(?:from|fr[o0]m|frorn)\s*:`)
-	reSentLine    = regexp.MustCompile(`(?i)^\*?(?:sent|date|to|subject)\s*:`)
+	reBoilerplate = lazyre.New(`(?i)^(?:sent (?:from|via|with) (?:my|the|blackberry|outlook|mail|samsung|yahoo|aol|windows)\b.*|get outlook for \w+|sent from mail for windows.*|(?:privileged\s*[-–]\s*)?redacted|\[?redacted\]?|(?:\(b\)\s*\(\d\)\s*(?:\([a-z]\))?\s*)+|[\W_]*)$`)
+	reFromLine    = lazyre.New(`(?i)^\*?(?:from|fr[o0]m|frorn)\s*:`)
+	reSentLine    = lazyre.New(`(?i)^\*?(?:sent|date|to|subject)\s*:`)
 )
 
 // topText returns the message's own text: everything before the first
@@ -145,7 +146,7 @@ func topText(body string) string {
 	return strings.Join(out, "\n")
 }
 
-var reSubjectPrefix = regexp.MustCompile(`(?i)^\s*(?:(?:re|fw|fwd|aw|wg|sv|vs|tr|rv|antw|ref)\s*(?:\[\d+\]|\(\d+\))?\s*[:;]|\[external\]|\*external\*)\s*`)
+var reSubjectPrefix = lazyre.New(`(?i)^\s*(?:(?:re|fw|fwd|aw|wg|sv|vs|tr|rv|antw|ref)\s*(?:\[\d+\]|\(\d+\))?\s*[:;]|\[external\]|\*external\*)\s*`)
 
 // normSubject strips reply/forward prefixes and returns the subject's
 // skeleton; "(no subject)" is empty.
@@ -165,8 +166,8 @@ func normSubject(s string) string {
 }
 
 var (
-	reFwdPrefix   = regexp.MustCompile(`(?i)^\s*(?:fw|fwd|wg|tr)\s*[:;]`)
-	reReplyPrefix = regexp.MustCompile(`(?i)^\s*(?:re|aw|sv|vs|rv|antw|ref)\s*(?:\[\d+\]|\(\d+\))?\s*[:;]`)
+	reFwdPrefix   = lazyre.New(`(?i)^\s*(?:fw|fwd|wg|tr)\s*[:;]`)
+	reReplyPrefix = lazyre.New(`(?i)^\s*(?:re|aw|sv|vs|rv|antw|ref)\s*(?:\[\d+\]|\(\d+\))?\s*[:;]`)
 )
 
 // subjectKind classifies the first reply/forward prefix of a subject:

@@ -1,12 +1,13 @@
 package message
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/casefile/casefile/internal/model"
+
+	"github.com/casefile/casefile/internal/lazyre"
 )
 
 // zoneNames maps zone abbreviations seen in Date headers to their offset
@@ -38,10 +39,10 @@ var monthNames = map[string]time.Month{
 var dayNames = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 
 var (
-	isoDateRe    = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?)?\s*(.*)$`)
-	timeRe       = regexp.MustCompile(`^(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?(?:[.,]\d+)?(.*)$`)
-	dottedDateRe = regexp.MustCompile(`^(\d{1,2})\.(\d{1,2})\.(\d{2,4})$`)
-	numZoneRe    = regexp.MustCompile(`^([+-])(\d{1,2})(?::?(\d{2}))?$`)
+	isoDateRe    = lazyre.New(`^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?)?\s*(.*)$`)
+	timeRe       = lazyre.New(`^(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?(?:[.,]\d+)?(.*)$`)
+	dottedDateRe = lazyre.New(`^(\d{1,2})\.(\d{1,2})\.(\d{2,4})$`)
+	numZoneRe    = lazyre.New(`^([+-])(\d{1,2})(?::?(\d{2}))?$`)
 )
 
 // parsedDate is the outcome of parseDate.

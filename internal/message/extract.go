@@ -8,21 +8,22 @@ import (
 	"html"
 	"os"
 	"os/exec"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/inbucket/html2text"
+
+	"github.com/casefile/casefile/internal/lazyre"
 )
 
 var (
-	metaCharsetRe = regexp.MustCompile(`(?i)<meta[^>]+charset\s*=\s*["']?\s*([a-z0-9_.:-]+)`)
-	styleScriptRe = regexp.MustCompile(`(?is)<(style|script|head)\b.*?</(style|script|head)\s*>`)
-	commentRe     = regexp.MustCompile(`(?s)<!--.*?-->`)
-	blockTagRe    = regexp.MustCompile(`(?i)<\s*(br|/p|/div|/tr|/li|/h[1-6]|/table|p|div|tr|li)\b[^>]*>`)
-	tagRe         = regexp.MustCompile(`(?s)<[^>]*>`)
-	blankLinesRe  = regexp.MustCompile(`\n[ \t]*\n(?:[ \t]*\n)+`)
-	spacesRe      = regexp.MustCompile(`[ \t\f\v]+`)
+	metaCharsetRe = lazyre.New(`(?i)<meta[^>]+charset\s*=\s*["']?\s*([a-z0-9_.:-]+)`)
+	styleScriptRe = lazyre.New(`(?is)<(style|script|head)\b.*?</(style|script|head)\s*>`)
+	commentRe     = lazyre.New(`(?s)<!--.*?-->`)
+	blockTagRe    = lazyre.New(`(?i)<\s*(br|/p|/div|/tr|/li|/h[1-6]|/table|p|div|tr|li)\b[^>]*>`)
+	tagRe         = lazyre.New(`(?s)<[^>]*>`)
+	blankLinesRe  = lazyre.New(`\n[ \t]*\n(?:[ \t]*\n)+`)
+	spacesRe      = lazyre.New(`[ \t\f\v]+`)
 )
 
 // htmlMetaCharset finds a <meta charset> declaration in the first 8 KiB.

@@ -3,14 +3,15 @@ package message
 import (
 	"encoding/base64"
 	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/casefile/casefile/internal/lazyre"
 )
 
 // encodedWordRe matches an RFC 2047 encoded-word. It is deliberately lax:
 // words may touch surrounding text, and Q text may contain spaces (broken
 // encoders emit them).
-var encodedWordRe = regexp.MustCompile(`=\?([^?\s]{1,64})\?([bBqQ])\?([^?]*)\?=`)
+var encodedWordRe = lazyre.New(`=\?([^?\s]{1,64})\?([bBqQ])\?([^?]*)\?=`)
 
 // decodeWords decodes the RFC 2047 encoded-words in s (which is already
 // UTF-8). Adjacent encoded-words in the same charset are joined before

@@ -3,10 +3,11 @@ package people
 import (
 	"fmt"
 	"github.com/casefile/casefile/internal/textdist"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/casefile/casefile/internal/lazyre"
 )
 
 // People returns every person, most active first. The slice and the
@@ -56,7 +57,7 @@ func nzMentions(m []Mention) []Mention {
 	return m
 }
 
-var reIDPrefix = regexp.MustCompile(`^p[0-9a-f]{4,12}$`)
+var reIDPrefix = lazyre.New(`^p[0-9a-f]{4,12}$`)
 
 // Resolve finds the person a reference names: a person ID (or unique
 // prefix of at least 4 hex digits), an address, a full or partial name,

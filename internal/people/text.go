@@ -1,11 +1,12 @@
 package people
 
 import (
-	"regexp"
 	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/casefile/casefile/internal/lazyre"
 )
 
 // Limits on how much of a body is analysed: salutations, signatures and
@@ -41,41 +42,41 @@ type aliasHit struct {
 }
 
 var (
-	reQuoteStart = regexp.MustCompile(`(?i)^(?:-{2,}\s*(?:original message|forwarded message|begin forwarded message)|begin forwarded message:|_{10,}\s*$)`)
-	reOnWrote    = regexp.MustCompile(`(?i)^(?:on\s.{4,200}\s(?:wrote|writes):\s*$|le\s.{4,200}\sa\s+écrit\s*:\s*$|am\s.{4,200}\sschrieb\s.{0,80}:\s*$)`)
-	reHeaderFrom = regexp.MustCompile(`(?i)^(?:from|von|de|van)\s*:\s*\S`)
-	reHeaderNext = regexp.MustCompile(`(?i)^(?:sent|date|to|subject|gesendet|envoyé|datum|an|cc)\s*:`)
+	reQuoteStart = lazyre.New(`(?i)^(?:-{2,}\s*(?:original message|forwarded message|begin forwarded message)|begin forwarded message:|_{10,}\s*$)`)
+	reOnWrote    = lazyre.New(`(?i)^(?:on\s.{4,200}\s(?:wrote|writes):\s*$|le\s.{4,200}\sa\s+écrit\s*:\s*$|am\s.{4,200}\sschrieb\s.{0,80}:\s*$)`)
+	reHeaderFrom = lazyre.New(`(?i)^(?:from|von|de|van)\s*:\s*\S`)
+	reHeaderNext = lazyre.New(`(?i)^(?:sent|date|to|subject|gesendet|envoyé|datum|an|cc)\s*:`)
 
 	nameWord   = `\p{Lu}[\p{L}'’-]*\.?`
-	reGreeting = regexp.MustCompile(`^(?i:(?:hi|hello|hey|dear|hiya|morning|good morning|good afternoon|good evening|greetings|yo)[\s,]+)?(` +
+	reGreeting = lazyre.New(`^(?i:(?:hi|hello|hey|dear|hiya|morning|good morning|good afternoon|good evening|greetings|yo)[\s,]+)?(` +
 		nameWord + `(?:\s+` + nameWord + `){0,2})\s*(?:[,:!–—]|\s-\s|$)`)
-	reGreetPrefix = regexp.MustCompile(`^(?i:hi|hello|hey|dear|hiya|morning|good morning|good afternoon|good evening|greetings|yo)[\s,]`)
+	reGreetPrefix = lazyre.New(`^(?i:hi|hello|hey|dear|hiya|morning|good morning|good afternoon|good evening|greetings|yo)[\s,]`)
 	reClosing     = closingRegexp()
-	reContact     = regexp.MustCompile(`(?i)(?:@|https?://|www\.|\d[\d\s().+/-]{6,}\d|^(?:tel|phone|mobile|mob|fax|cell|direct|t|m|e|w|p|f)\s*[:.])`)
+	reContact     = lazyre.New(`(?i)(?:@|https?://|www\.|\d[\d\s().+/-]{6,}\d|^(?:tel|phone|mobile|mob|fax|cell|direct|t|m|e|w|p|f)\s*[:.])`)
 
-	reQuoted = regexp.MustCompile(`(?:^|[\s(\[:;,])["“'‘](\p{Lu}[\p{L}'’.-]*(?:\s+\p{Lu}[\p{L}'’.-]*){0,2})["”'’](?:$|[\s).,;:!?\]])`)
-	reHonor  = regexp.MustCompile(`(?:^|[^\p{L}])(Mr\.?|Mister|Mrs\.?|Ms\.?|Miss|Señor|Senor|Signor|Monsieur|Herr|Madame|Uncle|Auntie|Aunt)\s+(\p{Lu}[\p{L}'’-]+)`)
-	reStated = regexp.MustCompile(`(?i:\b(?:a\.?k\.?a\.?|also known as|known as|nicknamed|code[- ]?named|code[- ]?name|codename|goes by|going by|alias|referred to as|we call (?:him|her|them|it)|they call (?:him|her|them)|calls? (?:himself|herself)))\s*:?\s*["“'‘]?(\p{Lu}[\p{L}'’.-]*(?:\s+\p{Lu}[\p{L}'’.-]*){0,2})`)
-	reWeCall = regexp.MustCompile(`(?i:\bwe call)\s+(\p{Lu}[\p{L}'’-]+(?:\s+\p{Lu}[\p{L}'’-]+){0,2})\s+["“'‘](\p{Lu}[\p{L}'’.-]*(?:\s+\p{Lu}[\p{L}'’.-]*){0,2})["”'’]`)
+	reQuoted = lazyre.New(`(?:^|[\s(\[:;,])["“'‘](\p{Lu}[\p{L}'’.-]*(?:\s+\p{Lu}[\p{L}'’.-]*){0,2})["”'’](?:$|[\s).,;:!?\]])`)
+	reHonor  = lazyre.New(`(?:^|[^\p{L}])(Mr\.?|Mister|Mrs\.?|Ms\.?|Miss|Señor|Senor|Signor|Monsieur|Herr|Madame|Uncle|Auntie|Aunt)\s+(\p{Lu}[\p{L}'’-]+)`)
+	reStated = lazyre.New(`(?i:\b(?:a\.?k\.?a\.?|also known as|known as|nicknamed|code[- ]?named|code[- ]?name|codename|goes by|going by|alias|referred to as|we call (?:him|her|them|it)|they call (?:him|her|them)|calls? (?:himself|herself)))\s*:?\s*["“'‘]?(\p{Lu}[\p{L}'’.-]*(?:\s+\p{Lu}[\p{L}'’.-]*){0,2})`)
+	reWeCall = lazyre.New(`(?i:\bwe call)\s+(\p{Lu}[\p{L}'’-]+(?:\s+\p{Lu}[\p{L}'’-]+){0,2})\s+["“'‘](\p{Lu}[\p{L}'’.-]*(?:\s+\p{Lu}[\p{L}'’.-]*){0,2})["”'’]`)
 
 	defName     = `((?:(?:Mr|Mrs|Ms|Dr|Lord|Sir|Lady|Dame)\.?\s+)?\p{Lu}[\p{L}'’-]+(?:\s+(?:\p{Lu}\.|\p{Lu}[\p{L}'’-]+)){0,3}|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)`
-	reDefIs     = regexp.MustCompile(`^["”'’]?\s*,?\s*(?:is|=|means|refers to|stands for|is code for|is our name for|is our code for|is our code name for|aka|a\.k\.a\.|i\.e\.|that is|is actually|is really|is in fact)\s+` + defName)
-	reDefPar    = regexp.MustCompile(`^["”'’]?\s*\(\s*` + defName + `\s*\)`)
-	reDefPre    = regexp.MustCompile(defName + `\s*\(\s*["“'‘]?$`)
-	reDefAka    = regexp.MustCompile(defName + `,?\s+(?:aka|a\.k\.a\.|also known as|known as|nicknamed|alias|whom we call|who we call|we call|called|code[- ]?named)\s*:?\s*["“'‘]?$`)
-	reParEnd    = regexp.MustCompile(`^["”'’]?\s*\)`)
-	reNameSplit = regexp.MustCompile(`\s*[|–—]\s*|\s+-\s+|,\s+`)
+	reDefIs     = lazyre.New(`^["”'’]?\s*,?\s*(?:is|=|means|refers to|stands for|is code for|is our name for|is our code for|is our code name for|aka|a\.k\.a\.|i\.e\.|that is|is actually|is really|is in fact)\s+` + defName)
+	reDefPar    = lazyre.New(`^["”'’]?\s*\(\s*` + defName + `\s*\)`)
+	reDefPre    = lazyre.New(defName + `\s*\(\s*["“'‘]?$`)
+	reDefAka    = lazyre.New(defName + `,?\s+(?:aka|a\.k\.a\.|also known as|known as|nicknamed|alias|whom we call|who we call|we call|called|code[- ]?named)\s*:?\s*["“'‘]?$`)
+	reParEnd    = lazyre.New(`^["”'’]?\s*\)`)
+	reNameSplit = lazyre.New(`\s*[|–—]\s*|\s+-\s+|,\s+`)
 	abbrevEnd   = setOf("mr", "mrs", "ms", "dr", "st", "prof", "sr", "jr", "no", "vs", "etc", "e.g", "i.e", "a.k.a", "inc", "ltd", "co", "corp", "rt", "hon", "gen", "col", "capt", "lt", "sgt", "approx", "dept", "fig", "rev")
 )
 
 // closingRegexp matches a closing phrase at the start of a line, longest
 // alternatives first, followed by punctuation, space or the line end.
-func closingRegexp() *regexp.Regexp {
+func closingRegexp() *lazyre.RE {
 	cl := strings.Split("best|best regards|best wishes|kind regards|warm regards|warmest regards|regards|many thanks|thanks|"+
 		"thank you|thanks again|thx|cheers|sincerely|yours sincerely|yours faithfully|yours truly|yours|all the best|love|"+
 		"take care|speak soon|talk soon|ciao|cordially|respectfully|rgds|br|atb|xx|xo|x|hugs|with thanks|with best wishes", "|")
 	sort.Slice(cl, func(i, j int) bool { return len(cl[i]) > len(cl[j]) })
-	return regexp.MustCompile(`(?i)^(?:` + strings.Join(cl, "|") + `)(?:[\s,.!]+|$)`)
+	return lazyre.New(`(?i)^(?:` + strings.Join(cl, "|") + `)(?:[\s,.!]+|$)`)
 }
 
 // Words that are never a name in a salutation or sign-off.

@@ -1,12 +1,13 @@
 package printed
 
 import (
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/casefile/casefile/internal/model"
+
+	"github.com/casefile/casefile/internal/lazyre"
 )
 
 // RedactedName is the display name given to an address whose whole value
@@ -15,19 +16,19 @@ const RedactedName = "[redacted]"
 
 var (
 	// OCR renders @ as © or ®, and breaks domains after a dot.
-	reAtOCR      = regexp.MustCompile(`([A-Za-z0-9._%+\-])\s?[©®]\s?([A-Za-z0-9\-])`)
-	reAtParen    = regexp.MustCompile(`([A-Za-z0-9._%+\-])\s?\((?:a|&)[,)]?\s?([A-Za-z0-9\-]+\.[A-Za-z])`)
-	reDomainGap  = regexp.MustCompile(`(@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*)\.\s([a-z]{2,10})\b`)
-	reAtGap      = regexp.MustCompile(`([A-Za-z0-9._%+\-])\s@\s?([A-Za-z0-9\-])|([A-Za-z0-9._%+\-])@\s([A-Za-z0-9\-])`)
-	reEmail      = regexp.MustCompile(`[A-Za-z0-9][A-Za-z0-9._%+'\-]*@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)+`)
-	reMailto     = regexp.MustCompile(`(?i)mailto:\s*`)
-	reJunkTail   = regexp.MustCompile(`[\s_•·»«‹›<>\[\]=|,;:'"]+$`)
-	reJunkHead   = regexp.MustCompile(`^[\s_•·»«‹›<>\[\]=|,;:'"*]+`)
-	reBarRun     = regexp.MustCompile(`_{3,}|[█■▇▆▉▊▋]{2,}`)
-	reBrackets   = regexp.MustCompile(`<[^<>]*>?|\[[^\[\]]*\]?|\([^()]*@[^()]*\)`)
+	reAtOCR      = lazyre.New(`([A-Za-z0-9._%+\-])\s?[©®]\s?([A-Za-z0-9\-])`)
+	reAtParen    = lazyre.New(`([A-Za-z0-9._%+\-])\s?\((?:a|&)[,)]?\s?([A-Za-z0-9\-]+\.[A-Za-z])`)
+	reDomainGap  = lazyre.New(`(@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*)\.\s([a-z]{2,10})\b`)
+	reAtGap      = lazyre.New(`([A-Za-z0-9._%+\-])\s@\s?([A-Za-z0-9\-])|([A-Za-z0-9._%+\-])@\s([A-Za-z0-9\-])`)
+	reEmail      = lazyre.New(`[A-Za-z0-9][A-Za-z0-9._%+'\-]*@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)+`)
+	reMailto     = lazyre.New(`(?i)mailto:\s*`)
+	reJunkTail   = lazyre.New(`[\s_•·»«‹›<>\[\]=|,;:'"]+$`)
+	reJunkHead   = lazyre.New(`^[\s_•·»«‹›<>\[\]=|,;:'"*]+`)
+	reBarRun     = lazyre.New(`_{3,}|[█■▇▆▉▊▋]{2,}`)
+	reBrackets   = lazyre.New(`<[^<>]*>?|\[[^\[\]]*\]?|\([^()]*@[^()]*\)`)
 	reWellKnown  = []string{"gmail.com", "hotmail.com", "yahoo.com", "aol.com", "outlook.com", "icloud.com", "me.com", "mac.com", "msn.com", "live.com", "comcast.net", "verizon.net", "att.net"}
-	reSpaceComma = regexp.MustCompile(`\s+,`)
-	reOpenBox    = regexp.MustCompile(`[<\[]\s*_{3,}\s*[>\]]?`)
+	reSpaceComma = lazyre.New(`\s+,`)
+	reOpenBox    = lazyre.New(`[<\[]\s*_{3,}\s*[>\]]?`)
 )
 
 // fixOCRAddresses repairs OCR damage to e-mail addresses in a header
@@ -348,9 +349,9 @@ func cleanName(s string) string {
 	return s
 }
 
-var reGluedDebris = regexp.MustCompile(`\.{2,}|\d{2,}|\d\.`)
+var reGluedDebris = lazyre.New(`\.{2,}|\d{2,}|\d\.`)
 
-var reNotesCN = regexp.MustCompile(`(?i)\bCN=([^/<>\[\]]+)/`)
+var reNotesCN = lazyre.New(`(?i)\bCN=([^/<>\[\]]+)/`)
 
 // dropDebrisTokens removes trailing OCR debris from a name: tokens
 // without letters (".1.11.") and a lone I, l or | left by the edge of a
@@ -396,7 +397,7 @@ func plausibleName(s string) bool {
 	return letters >= 1 && other*2 <= letters && utf8.RuneCountInString(s) <= 80
 }
 
-var reOnBehalf = regexp.MustCompile(`(?i)(?:^|\s+)on\s+behalf\s+of(?:\s+|$)`)
+var reOnBehalf = lazyre.New(`(?i)(?:^|\s+)on\s+behalf\s+of(?:\s+|$)`)
 
 // parseSender parses a From value. Outlook prints `A on behalf of B`
 // when A sent for B: B is the author (From), A the Sender.

@@ -2,12 +2,13 @@ package printed
 
 import (
 	"github.com/casefile/casefile/internal/textdist"
-	"regexp"
 	"sort"
 	"strings"
 	"unicode"
 
 	"github.com/casefile/casefile/internal/model"
+
+	"github.com/casefile/casefile/internal/lazyre"
 )
 
 // AliasTable maps the names and addresses seen in a case to people. It is
@@ -250,7 +251,7 @@ func (t *AliasTable) SamePerson(got model.Address, want string) bool {
 }
 
 var (
-	reParens   = regexp.MustCompile(`\([^)]*\)?|\[[^\]]*\]?|<[^>]*>?`)
+	reParens   = lazyre.New(`\([^)]*\)?|\[[^\]]*\]?|<[^>]*>?`)
 	nameTitles = map[string]bool{"mr": true, "mrs": true, "ms": true, "miss": true, "dr": true, "prof": true, "professor": true, "sir": true, "dame": true, "hon": true, "honorable": true, "rev": true, "judge": true, "senator": true, "sen": true, "rep": true, "gov": true}
 	nameSuffix = map[string]bool{"jr": true, "sr": true, "ii": true, "iii": true, "iv": true, "esq": true, "phd": true, "md": true, "cpa": true, "pc": true}
 )

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+
+	"github.com/casefile/casefile/internal/lazyre"
 )
 
 // BatesStamp is one Bates number found on a page.
@@ -26,12 +28,12 @@ type BatesStamp struct {
 var (
 	// A line that is nothing but a stamp: uppercase words separated by
 	// space, underscore, hyphen or dot, an optional separator, 5-10 digits.
-	reBatesLine = regexp.MustCompile(`^[^\p{L}\p{N}]{0,3}([A-Z][A-Z]+(?:[ _.\-]{1,2}[A-Z][A-Z]+){0,3})([ _.\-]{0,2})(\d{5,10})[^\p{L}\p{N}]{0,3}$`)
+	reBatesLine = lazyre.New(`^[^\p{L}\p{N}]{0,3}([A-Z][A-Z]+(?:[ _.\-]{1,2}[A-Z][A-Z]+){0,3})([ _.\-]{0,2})(\d{5,10})[^\p{L}\p{N}]{0,3}$`)
 	// Stamps recognisable inside running text without knowing the prefix:
 	// underscore- or multi-hyphen-joined words (HOUSE_OVERSIGHT_012345,
 	// DOJ-OGR-00012345) or letters glued to zero-padded digits (EFTA00012345).
-	reBatesInline = regexp.MustCompile(`(?:^|[^\p{L}\p{N}_])((?:[A-Z]{2,}_)+[A-Z]{2,}|[A-Z]{2,}(?:-[A-Z]{2,})+|[A-Z]{2,}_?|[A-Z]{3,})([_\-]?)(\d{5,10})(?:$|[^\p{L}\p{N}_])`)
-	reSepRun      = regexp.MustCompile(`[ _.\-]+`)
+	reBatesInline = lazyre.New(`(?:^|[^\p{L}\p{N}_])((?:[A-Z]{2,}_)+[A-Z]{2,}|[A-Z]{2,}(?:-[A-Z]{2,})+|[A-Z]{2,}_?|[A-Z]{3,})([_\-]?)(\d{5,10})(?:$|[^\p{L}\p{N}_])`)
+	reSepRun      = lazyre.New(`[ _.\-]+`)
 )
 
 // prefixKey normalises a prefix for comparison: separators dropped.
@@ -135,7 +137,7 @@ func LearnBatesPrefixes(samples []string) []string {
 
 // batesMatcher finds stamps with known prefixes anywhere in a line.
 type batesMatcher struct {
-	re *regexp.Regexp // nil when no prefixes are known
+	re *lazyre.RE // nil when no prefixes are known
 }
 
 func newBatesMatcher(prefixes []string) batesMatcher {
@@ -164,7 +166,7 @@ func newBatesMatcher(prefixes []string) batesMatcher {
 	// Longest alternatives first so that a prefix of another prefix does
 	// not win.
 	sort.Slice(alts, func(i, j int) bool { return len(alts[i]) > len(alts[j]) })
-	re := regexp.MustCompile(`(?:^|[^\p{L}\p{N}])((?:` + strings.Join(alts, "|") + `))([ _.\-]{0,2})(\d{5,10})(?:$|[^\p{N}])`)
+	re := lazyre.New(`(?:^|[^\p{L}\p{N}])((?:` + strings.Join(alts, "|") + `))([ _.\-]{0,2})(\d{5,10})(?:$|[^\p{N}])`)
 	return batesMatcher{re: re}
 }
 

@@ -1,12 +1,13 @@
 package printed
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/casefile/casefile/internal/model"
+
+	"github.com/casefile/casefile/internal/lazyre"
 )
 
 // DateOrder tells how an all-numeric date such as 04/05/2016 is read when
@@ -53,21 +54,21 @@ type parsedDate struct {
 
 var (
 	// 4/2/20117:09:39 -> 4/2/2011 7:09:39 (year glued to the hour).
-	reGluedNumeric = regexp.MustCompile(`(\d{1,2}[/.\-]\d{1,2}[/.\-])((?:19|20)\d\d)(\d{1,2}:\d\d)`)
+	reGluedNumeric = lazyre.New(`(\d{1,2}[/.\-]\d{1,2}[/.\-])((?:19|20)\d\d)(\d{1,2}:\d\d)`)
 	// March 4, 20117:09 PM -> 2011 7:09.
-	reGluedYear = regexp.MustCompile(`(^|[\s,])((?:19|20)\d\d)(\d{1,2}:\d\d)`)
+	reGluedYear = lazyre.New(`(^|[\s,])((?:19|20)\d\d)(\d{1,2}:\d\d)`)
 	// 2:45PM, 2:45p.m. -> 2:45 pm
-	reGluedAMPM = regexp.MustCompile(`(?i)(\d)\s*([ap])\.?\s?m\.?(\W|$)`)
-	reTime      = regexp.MustCompile(`^(\d{1,2})[:.](\d\d)(?::(\d\d)(?:[.,]\d+)?)?$`)
-	reTimeOCR   = regexp.MustCompile(`^(\d{1,2}):(\d\d):?$`)
-	reNumDate   = regexp.MustCompile(`^(\d{1,4})([/.\-])(\d{1,2})([/.\-])(\d{2,4})$`)
-	reDMonY     = regexp.MustCompile(`^(\d{1,2})-([a-z]{3,9})-(\d{2,4})$`)
-	reISO       = regexp.MustCompile(`^(\d{4})-(\d\d)-(\d\d)t(\d\d):(\d\d)(?::(\d\d)(?:\.\d+)?)?(z|[+\-]\d\d:?\d\d)?$`)
-	reNumOffset = regexp.MustCompile(`^([+\-])(\d\d):?(\d\d)$`)
-	reGMTOffset = regexp.MustCompile(`^(?:gmt|utc|ut)([+\-])(\d{1,2})(?::?(\d\d))?$`)
-	reOrdinal   = regexp.MustCompile(`^(\d{1,2})(?:st|nd|rd|th)$`)
+	reGluedAMPM = lazyre.New(`(?i)(\d)\s*([ap])\.?\s?m\.?(\W|$)`)
+	reTime      = lazyre.New(`^(\d{1,2})[:.](\d\d)(?::(\d\d)(?:[.,]\d+)?)?$`)
+	reTimeOCR   = lazyre.New(`^(\d{1,2}):(\d\d):?$`)
+	reNumDate   = lazyre.New(`^(\d{1,4})([/.\-])(\d{1,2})([/.\-])(\d{2,4})$`)
+	reDMonY     = lazyre.New(`^(\d{1,2})-([a-z]{3,9})-(\d{2,4})$`)
+	reISO       = lazyre.New(`^(\d{4})-(\d\d)-(\d\d)t(\d\d):(\d\d)(?::(\d\d)(?:\.\d+)?)?(z|[+\-]\d\d:?\d\d)?$`)
+	reNumOffset = lazyre.New(`^([+\-])(\d\d):?(\d\d)$`)
+	reGMTOffset = lazyre.New(`^(?:gmt|utc|ut)([+\-])(\d{1,2})(?::?(\d\d))?$`)
+	reOrdinal   = lazyre.New(`^(\d{1,2})(?:st|nd|rd|th)$`)
 	// "GMT +1", "UTC -05:00" written with a space after the zone name.
-	reSpacedOffset = regexp.MustCompile(`^([+\-])(\d{1,2})(?::?(\d\d))?$`)
+	reSpacedOffset = lazyre.New(`^([+\-])(\d{1,2})(?::?(\d\d))?$`)
 )
 
 var monthNames = map[string]time.Month{

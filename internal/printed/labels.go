@@ -2,10 +2,11 @@ package printed
 
 import (
 	"github.com/casefile/casefile/internal/textdist"
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/casefile/casefile/internal/lazyre"
 )
 
 // Header field keys.
@@ -66,7 +67,7 @@ type labelMatch struct {
 	fuzzy bool // recognised through OCR tolerance
 }
 
-var reLeadJunk = regexp.MustCompile(`^[\s*\x{feff}•·]+`)
+var reLeadJunk = lazyre.New(`^[\s*\x{feff}•·]+`)
 
 // matchLabel recognises `Label: value` at the start of a (quote-stripped)
 // line, tolerating OCR damage: spaces inside the label (`T o:`, `Subj ect:`,
@@ -188,7 +189,7 @@ func foldOCR(s string) string {
 
 // inlineLabels splits OCR-joined headers such as
 // "From: Ann Lee Sent: Monday, May 2, 2016 9:00 AM" into separate fields.
-var reInlineLabel = regexp.MustCompile(`\s(Sent|Date|To|Cc|CC|Bcc|Subject)\s?:\s`)
+var reInlineLabel = lazyre.New(`\s(Sent|Date|To|Cc|CC|Bcc|Subject)\s?:\s`)
 
 func splitInline(m labelMatch) []labelMatch {
 	out := []labelMatch{m}

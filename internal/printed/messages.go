@@ -2,15 +2,16 @@ package printed
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/casefile/casefile/internal/model"
+
+	"github.com/casefile/casefile/internal/lazyre"
 )
 
 var (
-	reSubjectPrefix = regexp.MustCompile(`(?i)^\s*((re|fw|fwd|aw|wg|tr|rv|sv|vs)\s*(\[\d+\])?\s*:\s*)+`)
-	reMsgID         = regexp.MustCompile(`<?([^<>\s@]+@[^<>\s]+)>?`)
+	reSubjectPrefix = lazyre.New(`(?i)^\s*((re|fw|fwd|aw|wg|tr|rv|sv|vs)\s*(\[\d+\])?\s*:\s*)+`)
+	reMsgID         = lazyre.New(`<?([^<>\s@]+@[^<>\s]+)>?`)
 )
 
 // messages turns headers into model messages with bodies, provenance,

@@ -4,11 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode"
 
 	"github.com/casefile/casefile/internal/model"
+
+	"github.com/casefile/casefile/internal/lazyre"
 )
 
 // Page is the text of one printed page.
@@ -75,7 +76,7 @@ type line struct {
 
 func (l *line) blank() bool { return l.text == "" }
 
-var rePageNum = regexp.MustCompile(`(?i)^(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?$`)
+var rePageNum = lazyre.New(`(?i)^(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?$`)
 
 // Recover reconstructs the messages printed in doc.
 func Recover(doc Document, opts Options) Result {

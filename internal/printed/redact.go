@@ -1,9 +1,10 @@
 package printed
 
 import (
-	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/casefile/casefile/internal/lazyre"
 )
 
 // Redaction is one redaction marker found on a page.
@@ -19,11 +20,11 @@ type Redaction struct {
 }
 
 var (
-	reRedLabel     = regexp.MustCompile(`(?i)\[\s*redacted\s*\]|\bredacted\b`)
-	reRedExemption = regexp.MustCompile(`\([bB]\)\s?\(\d\)(?:\s?\([A-Fa-f]\))?(?:\s?,\s?\([bB]\)\s?\(\d\)(?:\s?\([A-Fa-f]\))?)*`)
-	reRedBar       = regexp.MustCompile(`[█■▇▆▉▊▋▌▍▎▏▀▄]{2,}`)
-	reRedXXX       = regexp.MustCompile(`\b[Xx]{5,}\b|\bX{4}\b`)
-	reRedUnderline = regexp.MustCompile(`_{5,}`)
+	reRedLabel     = lazyre.New(`(?i)\[\s*redacted\s*\]|\bredacted\b`)
+	reRedExemption = lazyre.New(`\([bB]\)\s?\(\d\)(?:\s?\([A-Fa-f]\))?(?:\s?,\s?\([bB]\)\s?\(\d\)(?:\s?\([A-Fa-f]\))?)*`)
+	reRedBar       = lazyre.New(`[█■▇▆▉▊▋▌▍▎▏▀▄]{2,}`)
+	reRedXXX       = lazyre.New(`\b[Xx]{5,}\b|\bX{4}\b`)
+	reRedUnderline = lazyre.New(`_{5,}`)
 )
 
 // findRedactions returns the markers in one line. A line made only of
@@ -34,7 +35,7 @@ func findRedactions(line string) []Redaction {
 		return nil
 	}
 	var out []Redaction
-	add := func(re *regexp.Regexp, kind string) {
+	add := func(re *lazyre.RE, kind string) {
 		for _, m := range re.FindAllString(line, -1) {
 			out = append(out, Redaction{Text: m, Kind: kind})
 		}
@@ -58,7 +59,7 @@ func isRedactedValue(v string) bool {
 		return false
 	}
 	found := false
-	for _, re := range []*regexp.Regexp{reRedLabel, reRedExemption, reRedBar, reRedXXX, reRedUnderline} {
+	for _, re := range []*lazyre.RE{reRedLabel, reRedExemption, reRedBar, reRedXXX, reRedUnderline} {
 		if re.MatchString(t) {
 			found = true
 			t = re.ReplaceAllString(t, " ")

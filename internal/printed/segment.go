@@ -1,10 +1,11 @@
 package printed
 
 import (
-	"regexp"
 	"sort"
 	"strings"
 	"unicode"
+
+	"github.com/casefile/casefile/internal/lazyre"
 )
 
 // field is one header field of a printed header block.
@@ -64,11 +65,11 @@ func (p *parser) label(i int) (labelMatch, bool) {
 }
 
 var (
-	reSeparator = regexp.MustCompile(`(?i)^[\s\-_=*]*(?:(original|forwarded|forward|weitergeleitete|urspr[üu]ngliche)\s+(?:message|e-?mail|nachricht)|message\s+(?:original|transf[ée]r[ée])|mensaje\s+(?:original|reenviado)|(begin\s+forwarded\s+message)|(end\s+of\s+forwarded\s+message)|forwarded\s+by\s+.{0,60}|reply\s+message)[\s:\-_=*]*$`)
-	reRule      = regexp.MustCompile(`^[_\-=]{10,}$`)
-	reWrote     = regexp.MustCompile(`(?i)(?:\bwrote|\ba\s+[ée]crit|\bschrieb|\bescribi[óo])\s*:?\s*$`)
-	reWroteAny  = regexp.MustCompile(`(?i)\bwrote\s*:|\ba\s+[ée]crit\s*:|\bschrieb\s*:|\bescribi[óo]\s*:`)
-	reOnStart   = regexp.MustCompile(`^(?:On|on|Le|Am|El)\s+\S`)
+	reSeparator = lazyre.New(`(?i)^[\s\-_=*]*(?:(original|forwarded|forward|weitergeleitete|urspr[üu]ngliche)\s+(?:message|e-?mail|nachricht)|message\s+(?:original|transf[ée]r[ée])|mensaje\s+(?:original|reenviado)|(begin\s+forwarded\s+message)|(end\s+of\s+forwarded\s+message)|forwarded\s+by\s+.{0,60}|reply\s+message)[\s:\-_=*]*$`)
+	reRule      = lazyre.New(`^[_\-=]{10,}$`)
+	reWrote     = lazyre.New(`(?i)(?:\bwrote|\ba\s+[ée]crit|\bschrieb|\bescribi[óo])\s*:?\s*$`)
+	reWroteAny  = lazyre.New(`(?i)\bwrote\s*:|\ba\s+[ée]crit\s*:|\bschrieb\s*:|\bescribi[óo]\s*:`)
+	reOnStart   = lazyre.New(`^(?:On|on|Le|Am|El)\s+\S`)
 )
 
 // separatorKind classifies a separator line.
@@ -207,7 +208,7 @@ func (p *parser) scan() []*head {
 
 // reHeaderLike is an RFC 5322-style header line: one capitalised word or
 // hyphenated words, a colon, a value.
-var reHeaderLike = regexp.MustCompile(`^([A-Z][A-Za-z]{1,20}(?:-[A-Za-z]{1,20}){0,3}):\s+(\S.*)$`)
+var reHeaderLike = lazyre.New(`^([A-Z][A-Za-z]{1,20}(?:-[A-Za-z]{1,20}){0,3}):\s+(\S.*)$`)
 
 var starterKeys = map[string]bool{keyFrom: true, keyDate: true, keyTo: true, keySubject: true}
 
@@ -778,8 +779,8 @@ func (p *parser) resolvePending(h *head, pending []pendingLabel, j int, interrup
 }
 
 var (
-	reSubjectLike = regexp.MustCompile(`(?i)^\s*(re|fw|fwd|aw|wg|tr)\s*:`)
-	reFileName    = regexp.MustCompile(`\.[A-Za-z0-9]{2,5}\b`)
+	reSubjectLike = lazyre.New(`(?i)^\s*(re|fw|fwd|aw|wg|tr)\s*:`)
+	reFileName    = lazyre.New(`\.[A-Za-z0-9]{2,5}\b`)
 )
 
 // fitScore says how well value v suits a header field (positive: fits).
