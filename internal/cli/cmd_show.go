@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +11,8 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/casefile/casefile/internal/casedir"
+	"github.com/casefile/casefile/internal/extract"
 	"github.com/casefile/casefile/internal/model"
 )
 
@@ -21,12 +25,19 @@ func isTerminal(w io.Writer) bool {
 }
 
 func cmdShow(e *env) *cobra.Command {
-	var headers bool
+	var headers, raw bool
+	var copyN int
 	cmd := &cobra.Command{
 		Use:   "show ID",
 		Short: "Show one message with its provenance",
-		Long:  "show prints a message (ID may be a unique prefix of at least 4 hex digits) with every source it was found in.",
-		Args:  cobra.ExactArgs(1),
+		Long: `show prints a message (ID may be a unique prefix of at least 4 hex digits) with every source it was found in.
+
+--raw prints instead the message's original bytes as read back from the
+case's preserved copy of the file it came from (--copy N: its N-th source,
+as listed by show; default 1), for opening in a mail program or checking
+against the source's SHA-256. Masking cannot cover raw bytes (encoded
+parts), so with protected names --raw needs --unmask.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := e.open(cmd.Context())
 			if err != nil {
@@ -41,6 +52,9 @@ func cmdShow(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if raw {
+				return e.showRaw(cmd.Context(), c, m, copyN)
+			}
 			if e.jsonOut {
 				return writeJSON(e.stdout, messageOf(m))
 			}
@@ -50,7 +64,53 @@ func cmdShow(e *env) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&e.jsonOut, "json", false, "print JSON")
 	cmd.Flags().BoolVar(&headers, "headers", false, "print all header fields")
+	cmd.Flags().BoolVar(&raw, "raw", false, "print the message's original bytes (RFC 5322), read back from the case")
+	cmd.Flags().IntVar(&copyN, "copy", 1, "with --raw: which source (1 = the first show lists)")
 	return cmd
+}
+
+// showRaw writes the raw bytes of copy n of m to stdout.
+func (e *env) showRaw(ctx context.Context, c *casedir.Case, m *model.Message, n int) error {
+	if e.masked != nil {
+		return usage("this case protects names, and masking cannot cover a message's raw bytes (encoded parts): add --unmask to print them (for your own reading only)")
+	}
+	if n < 1 || n > len(m.Sources) {
+		return usage("message %s has %d source(s): --copy takes 1 to %d", m.ID, len(m.Sources), len(m.Sources))
+	}
+	files, err := c.Store.Files(ctx)
+	if err != nil {
+		return err
+	}
+	formats := make(map[string]string, len(files))
+	for _, f := range files {
+		formats[f.Path] = f.Format
+	}
+	src := m.Sources[n-1]
+	b, verified, err := extract.Copy(ctx, c, formats, src)
+	if errors.Is(err, extract.ErrNoBytes) {
+		return withCode(ExitNotFound, err)
+	}
+	if err != nil {
+		return err
+	}
+	if !verified {
+		fmt.Fprintf(e.stderr, "casefile: note: these bytes are re-extracted (%s), so they do not hash to the source's SHA-256 %s\n",
+			rawKind(src, formats), src.SHA256)
+	}
+	_, err = e.stdout.Write(b)
+	return err
+}
+
+// rawKind says why a copy's bytes are not the cited ones.
+func rawKind(src model.Source, formats map[string]string) string {
+	switch {
+	case formats[src.Path] == "pst":
+		return "readpst's export of a PST item"
+	case strings.Contains(src.Member, "#rfc822-"):
+		return "an attached message taken from its parent"
+	default:
+		return "an mbox member inside an archive, un-escaped"
+	}
 }
 
 func addrs(as []model.Address) string {

@@ -15,6 +15,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/casefile/casefile/internal/extract"
 	"github.com/casefile/casefile/internal/message"
 	"github.com/casefile/casefile/internal/model"
 	"github.com/casefile/casefile/internal/query"
@@ -271,7 +272,7 @@ func (s *Server) handleAttachment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	b, err := s.attachmentBytes(r.Context(), m, att)
-	if errors.Is(err, errNoBytes) {
+	if errors.Is(err, extract.ErrNoBytes) {
 		s.showError(w, r, http.StatusNotFound, err.Error(),
 			"The attachment's name, type, size and SHA-256 are still listed on the message page.")
 		return
@@ -308,7 +309,7 @@ func (s *Server) handleCopy(w http.ResponseWriter, r *http.Request) {
 	}
 	src := m.Sources[n-1]
 	raw, _, err := s.rawCopy(r.Context(), src)
-	if errors.Is(err, errNoBytes) {
+	if errors.Is(err, extract.ErrNoBytes) {
 		s.showError(w, r, http.StatusNotFound, err.Error(), "The provenance panel still cites the copy's file, offset and SHA-256.")
 		return
 	}
@@ -385,7 +386,7 @@ func contentLeak(ctx context.Context, v view, a model.Attachment, b []byte) stri
 		return "its content mentions a protected name"
 	}
 	mt := strings.ToLower(a.MIME)
-	if mt == "message/rfc822" || mt == "message/global" || strings.HasSuffix(strings.ToLower(a.Filename), ".eml") || looksLikeHeader(b) {
+	if mt == "message/rfc822" || mt == "message/global" || strings.HasSuffix(strings.ToLower(a.Filename), ".eml") || extract.LooksLikeHeader(b) {
 		if err := decodedLeak(ctx, v, b); err != nil {
 			return "it is an email, and " + err.Error()
 		}
@@ -471,4 +472,22 @@ func safeFilename(name, fallback string) string {
 		return fallback
 	}
 	return name
+}
+
+// rawCopy reads back the raw bytes of one copy (extract.Copy).
+func (s *Server) rawCopy(ctx context.Context, src model.Source) ([]byte, bool, error) {
+	formats, err := s.fileFormats(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	return extract.Copy(ctx, s.c, formats, src)
+}
+
+// attachmentBytes re-extracts an attachment (extract.Attachment).
+func (s *Server) attachmentBytes(ctx context.Context, m *model.Message, att model.Attachment) ([]byte, error) {
+	formats, err := s.fileFormats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return extract.Attachment(ctx, s.c, formats, m, att)
 }

@@ -1,4 +1,10 @@
-package web
+// Package extract reads back what a case cites: the raw bytes of one
+// copy of a message, from the case's preserved original (a file of its
+// own or a range of a pack) or, for a run with --no-preserve, from the
+// input file under the run's root; and an attachment's content from
+// those bytes, found by its SHA-256. The web workspace's downloads and
+// casefile show --raw use it.
+package extract
 
 import (
 	"bytes"
@@ -15,6 +21,7 @@ import (
 
 	"github.com/jhillyerd/enmime/v2"
 
+	"github.com/casefile/casefile/internal/casedir"
 	"github.com/casefile/casefile/internal/message"
 	"github.com/casefile/casefile/internal/model"
 	"github.com/casefile/casefile/internal/source"
@@ -24,9 +31,9 @@ import (
 // maxCopyBytes bounds one message copy read back from an original.
 const maxCopyBytes = 256 << 20
 
-// errNoBytes means a copy has no email bytes to re-extract (a printed
+// ErrNoBytes means a copy has no email bytes to re-extract (a printed
 // message, or an original that is not available).
-var errNoBytes = errors.New("no email bytes")
+var ErrNoBytes = errors.New("no email bytes")
 
 // rfc822Suffix matches the "#rfc822-N" member suffixes of messages that
 // arrived as attachments of another message.
@@ -36,13 +43,13 @@ var rfc822Suffix = regexp.MustCompile(`(#rfc822-[0-9]+)+$`)
 // preserved original in the case (for one kept in a pack, a copy written
 // into tmpDir), else the input file under the run's root (ingest
 // --no-preserve).
-func (s *Server) originalFile(ctx context.Context, src model.Source, tmpDir string) (string, error) {
+func originalFile(ctx context.Context, c *casedir.Case, src model.Source, tmpDir string) (string, error) {
 	if src.FileSHA256 != "" {
-		if p, err := s.c.OriginalFile(src.FileSHA256, tmpDir); err == nil {
+		if p, err := c.OriginalFile(src.FileSHA256, tmpDir); err == nil {
 			return p, nil
 		}
 	}
-	runs, err := s.st.Runs(ctx)
+	runs, err := c.Store.Runs(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -58,10 +65,10 @@ func (s *Server) originalFile(ctx context.Context, src model.Source, tmpDir stri
 			return p, nil
 		}
 	}
-	return "", fmt.Errorf("%w: the original of %s is not in the case (ingested with --no-preserve?) and the input file is gone", errNoBytes, src.Path)
+	return "", fmt.Errorf("%w: the original of %s is not in the case (ingested with --no-preserve?) and the input file is gone", ErrNoBytes, src.Path)
 }
 
-// rawCopy returns the raw message bytes of one copy, read back from its
+// Copy returns the raw message bytes of one copy, read back from its
 // original file: the bytes at the source's offset when they hash to its
 // SHA-256 (mboxrd escaping undone for mbox files, as ingest did), else
 // the item found by walking the original with the same code ingest used
@@ -71,19 +78,22 @@ func (s *Server) originalFile(ctx context.Context, src model.Source, tmpDir stri
 // returned bytes are the ones the source's SHA-256 covers (PST items are
 // readpst's export and mbox members in zips are un-escaped, so those are
 // not).
-func (s *Server) rawCopy(ctx context.Context, src model.Source) (raw []byte, verified bool, err error) {
+//
+// formats maps the case's top-level file paths to their formats
+// (store.FileRecord), to undo mbox escaping.
+func Copy(ctx context.Context, c *casedir.Case, formats map[string]string, src model.Source) (raw []byte, verified bool, err error) {
 	if src.Page > 0 || src.LineFrom > 0 {
-		return nil, false, fmt.Errorf("%w: %s is a printed copy (page text, not email bytes)", errNoBytes, src.Path)
+		return nil, false, fmt.Errorf("%w: %s is a printed copy (page text, not email bytes)", ErrNoBytes, src.Path)
 	}
 	if src.Length > maxCopyBytes {
-		return nil, false, fmt.Errorf("%w: the copy in %s is %d bytes, more than %d", errNoBytes, src.Path, src.Length, maxCopyBytes)
+		return nil, false, fmt.Errorf("%w: the copy in %s is %d bytes, more than %d", ErrNoBytes, src.Path, src.Length, maxCopyBytes)
 	}
-	tmp, err := os.MkdirTemp("", "casefile-serve-*")
+	tmp, err := os.MkdirTemp("", "casefile-extract-*")
 	if err != nil {
 		return nil, false, err
 	}
 	defer os.RemoveAll(tmp)
-	path, err := s.originalFile(ctx, src, tmp)
+	path, err := originalFile(ctx, c, src, tmp)
 	if err != nil {
 		return nil, false, err
 	}
@@ -92,16 +102,16 @@ func (s *Server) rawCopy(ctx context.Context, src model.Source) (raw []byte, ver
 	if member == "" {
 		b, err := readRange(path, src.Offset, src.Length)
 		if err != nil {
-			return nil, false, fmt.Errorf("web: original of %s: %w", src.Path, err)
+			return nil, false, fmt.Errorf("extract: original of %s: %w", src.Path, err)
 		}
 		if hashHex(b) == src.SHA256 {
-			if formats, err := s.fileFormats(ctx); err == nil && formats[src.Path] == "mbox" {
+			if formats[src.Path] == "mbox" {
 				b = mbox.Unescape(b)
 			}
 			return b, true, nil
 		}
 		if !nested {
-			return nil, false, fmt.Errorf("web: the bytes at offset %d of %s do not match the recorded SHA-256: the file changed since ingest", src.Offset, src.Path)
+			return nil, false, fmt.Errorf("extract: the bytes at offset %d of %s do not match the recorded SHA-256: the file changed since ingest", src.Offset, src.Path)
 		}
 	}
 	// Walk the original and pick the item at this member and offset (for
@@ -133,9 +143,9 @@ func (s *Server) rawCopy(ctx context.Context, src model.Source) (raw []byte, ver
 		return raw, verified, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("web: read %s member %s: %w", src.Path, src.Member, err)
+		return nil, false, fmt.Errorf("extract: read %s member %s: %w", src.Path, src.Member, err)
 	}
-	return nil, false, fmt.Errorf("%w: %s member %q offset %d was not found in the original", errNoBytes, src.Path, src.Member, src.Offset)
+	return nil, false, fmt.Errorf("%w: %s member %q offset %d was not found in the original", ErrNoBytes, src.Path, src.Member, src.Offset)
 }
 
 // readRange reads length bytes at offset of the file at path.
@@ -153,13 +163,13 @@ func readRange(path string, offset, length int64) ([]byte, error) {
 	return b[:n], nil
 }
 
-// attachmentBytes re-extracts the content of att from the copies of m,
+// Attachment re-extracts the content of att from the copies of m,
 // returning the first part whose content hashes to att.SHA256 (so a
 // download is always exactly the attachment that was ingested).
-func (s *Server) attachmentBytes(ctx context.Context, m *model.Message, att model.Attachment) ([]byte, error) {
+func Attachment(ctx context.Context, c *casedir.Case, formats map[string]string, m *model.Message, att model.Attachment) ([]byte, error) {
 	var reasons []string
 	for _, src := range m.Sources {
-		raw, _, err := s.rawCopy(ctx, src)
+		raw, _, err := Copy(ctx, c, formats, src)
 		if err != nil {
 			reasons = append(reasons, err.Error())
 			continue
@@ -172,7 +182,7 @@ func (s *Server) attachmentBytes(ctx context.Context, m *model.Message, att mode
 	if len(reasons) == 0 {
 		reasons = []string{"the message has no sources"}
 	}
-	return nil, fmt.Errorf("%w: attachment %q of message %s could not be re-extracted: %s", errNoBytes, att.Filename, m.ID, strings.Join(reasons, "; "))
+	return nil, fmt.Errorf("%w: attachment %q of message %s could not be re-extracted: %s", ErrNoBytes, att.Filename, m.ID, strings.Join(reasons, "; "))
 }
 
 // maxPartDepth bounds message/rfc822 nesting when searching for a part.
@@ -206,7 +216,7 @@ func findPart(raw []byte, sum string, depth int) []byte {
 				ct := strings.ToLower(p.ContentType)
 				name := strings.ToLower(p.FileName)
 				if ct == "message/rfc822" || ct == "message/global" ||
-					((ct == "application/octet-stream" || strings.HasSuffix(name, ".eml")) && looksLikeHeader(data)) {
+					((ct == "application/octet-stream" || strings.HasSuffix(name, ".eml")) && LooksLikeHeader(data)) {
 					if b := findPart(data, sum, depth+1); b != nil {
 						found = b
 						return
@@ -227,8 +237,8 @@ func findPart(raw []byte, sum string, depth int) []byte {
 	return found
 }
 
-// looksLikeHeader reports whether b starts with an RFC 5322 header field.
-func looksLikeHeader(b []byte) bool {
+// LooksLikeHeader reports whether b starts with an RFC 5322 header field.
+func LooksLikeHeader(b []byte) bool {
 	line, _, _ := bytes.Cut(b[:min(len(b), 1000)], []byte("\n"))
 	name, _, ok := bytes.Cut(line, []byte(":"))
 	if !ok || len(name) == 0 {
