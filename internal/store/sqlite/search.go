@@ -431,23 +431,24 @@ func (s *Store) Search(ctx context.Context, q query.Node, opts store.SearchOptio
 		args = append(args, p.args...)
 	}
 	args = append(args, limit, offset)
-	// The hits' sources are looked up on the connection that holds the
-	// cursor: taking a second pooled connection per search would let
-	// enough concurrent searches starve the pool and block forever.
+	paged := p.match != "" && !copies && limit > 0 && limit <= 1000 // searchPage
 	var ranked *rankedRows
-	if p.match != "" && !copies && sort == store.SortRank && limit > 0 && limit+offset <= maxPartedRank && s.parts > 1 {
+	if paged && sort == store.SortRank && limit+offset <= maxPartedRank && s.parts > 1 {
 		// Ranked before taking the page's connection: each part takes
 		// and returns its own.
 		if ranked, err = s.rankParts(ctx, p, limit, offset, hs, he); err != nil {
 			return fmt.Errorf("sqlite: search %s: %w", q, err)
 		}
 	}
+	// The hits' sources are looked up on the connection that holds the
+	// cursor: taking a second pooled connection per search would let
+	// enough concurrent searches starve the pool and block forever.
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("sqlite: search %s: %w", q, err)
 	}
 	defer conn.Close()
-	if p.match != "" && !copies && limit > 0 && limit <= 1000 {
+	if paged {
 		return s.searchPage(ctx, conn, q, p, sort, order, limit, opts.Offset, hs, he, ranked, fn)
 	}
 	rows, err := conn.QueryContext(ctx, sqlq, args...)
