@@ -445,7 +445,7 @@ type fileState struct {
 // Batches are committed by a goroutine of their own, in order, while
 // the next one fills: committing 5,000 messages takes most of a second,
 // and parse workers that had to wait for it left a core idle (100k
-// messages: 28 s with the wait, see docs/benchmarks.md for now).
+// Maildir messages: 28.6 s with the wait, 24.4 s without).
 type batcher struct {
 	st      store.Store
 	runID   int64
