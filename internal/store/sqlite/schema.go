@@ -186,7 +186,10 @@ CREATE TABLE derived(
 CREATE INDEX messages_stats ON messages(kind, copy_of, date_utc, flags);
 `, // 8: thread assignments live in a narrow table of their own: setting
 	// them in the wide messages rows rewrote every row (2.4 s of a 20 s
-	// ingest at 100k, all of it after the last batch).
+	// ingest at 100k, all of it after the last batch). messages keeps its
+	// thread_id and parent_id columns, no longer read or written:
+	// dropping them would rewrite the whole table on first open (half a
+	// minute at a million messages).
 	`
 CREATE TABLE threads(
   rowid INTEGER PRIMARY KEY, -- the message's
@@ -197,7 +200,5 @@ CREATE INDEX threads_thread ON threads(thread_id);
 INSERT INTO threads(rowid, thread_id, parent_id)
   SELECT rowid, thread_id, parent_id FROM messages WHERE thread_id != '' OR parent_id != '';
 DROP INDEX messages_thread;
-ALTER TABLE messages DROP COLUMN thread_id;
-ALTER TABLE messages DROP COLUMN parent_id;
 `,
 }
