@@ -49,15 +49,14 @@ type packLoc struct {
 type packs struct {
 	dir string
 
-	mu      sync.Mutex
-	names   []string         // pack file names (without extension)
-	read    map[string]int64 // bytes of each .idx already indexed
-	index   map[[32]byte]packLoc
-	w       *os.File // the pack this process appends to
-	wIdx    *os.File
-	wName   int
-	wOff    int64
-	wFailed error
+	mu    sync.Mutex
+	names []string         // pack file names (without extension)
+	read  map[string]int64 // bytes of each .idx already indexed
+	index map[[32]byte]packLoc
+	w     *os.File // the pack this process appends to
+	wIdx  *os.File
+	wName int
+	wOff  int64
 }
 
 func newPacks(originals string) *packs {
@@ -174,9 +173,6 @@ func (p *packs) put(data []byte, sha string) error {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.wFailed != nil {
-		return p.wFailed
-	}
 	if p.w == nil {
 		// The first write of this process: index what earlier runs
 		// packed, so no original is kept twice.
