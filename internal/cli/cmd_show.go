@@ -81,10 +81,7 @@ func (e *env) showRaw(ctx context.Context, c *casedir.Case, m *model.Message, n 
 	if err != nil {
 		return err
 	}
-	formats := make(map[string]string, len(files))
-	for _, f := range files {
-		formats[f.Path] = f.Format
-	}
+	formats := extract.FileFormats(files)
 	src := m.Sources[n-1]
 	b, verified, err := extract.Copy(ctx, c, formats, src)
 	if errors.Is(err, extract.ErrNoBytes) {

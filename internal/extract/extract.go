@@ -16,16 +16,17 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"github.com/jhillyerd/enmime/v2"
 
 	"github.com/casefile/casefile/internal/casedir"
+	"github.com/casefile/casefile/internal/lazyre"
 	"github.com/casefile/casefile/internal/message"
 	"github.com/casefile/casefile/internal/model"
 	"github.com/casefile/casefile/internal/source"
 	"github.com/casefile/casefile/internal/source/mbox"
+	"github.com/casefile/casefile/internal/store"
 )
 
 // maxCopyBytes bounds one message copy read back from an original.
@@ -37,18 +38,23 @@ var ErrNoBytes = errors.New("no email bytes")
 
 // rfc822Suffix matches the "#rfc822-N" member suffixes of messages that
 // arrived as attachments of another message.
-var rfc822Suffix = regexp.MustCompile(`(#rfc822-[0-9]+)+$`)
+var rfc822Suffix = lazyre.New(`(#rfc822-[0-9]+)+$`)
 
 // originalFile returns the path of the file a source was read from: the
 // preserved original in the case (for one kept in a pack, a copy written
-// into tmpDir), else the input file under the run's root (ingest
-// --no-preserve).
+// into tmpDir), else the input file (inputFile).
 func originalFile(ctx context.Context, c *casedir.Case, src model.Source, tmpDir string) (string, error) {
 	if src.FileSHA256 != "" {
 		if p, err := c.OriginalFile(src.FileSHA256, tmpDir); err == nil {
 			return p, nil
 		}
 	}
+	return inputFile(ctx, c, src)
+}
+
+// inputFile returns the input file under the run's root, for an
+// original the case does not keep (ingest --no-preserve).
+func inputFile(ctx context.Context, c *casedir.Case, src model.Source) (string, error) {
 	runs, err := c.Store.Runs(ctx)
 	if err != nil {
 		return "", err
@@ -66,6 +72,27 @@ func originalFile(ctx context.Context, c *casedir.Case, src model.Source, tmpDir
 		}
 	}
 	return "", fmt.Errorf("%w: the original of %s is not in the case (ingested with --no-preserve?) and the input file is gone", ErrNoBytes, src.Path)
+}
+
+// readCopy reads the source's byte range from its preserved original
+// (read in place, also from a pack), else from the input file.
+func readCopy(ctx context.Context, c *casedir.Case, src model.Source) ([]byte, error) {
+	if src.FileSHA256 != "" {
+		if o, err := c.OpenOriginal(src.FileSHA256); err == nil {
+			defer o.Close()
+			return readAt(o, src.Offset, src.Length)
+		}
+	}
+	p, err := inputFile(ctx, c, src)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readAt(f, src.Offset, src.Length)
 }
 
 // Copy returns the raw message bytes of one copy, read back from its
@@ -88,19 +115,13 @@ func Copy(ctx context.Context, c *casedir.Case, formats map[string]string, src m
 	if src.Length > maxCopyBytes {
 		return nil, false, fmt.Errorf("%w: the copy in %s is %d bytes, more than %d", ErrNoBytes, src.Path, src.Length, maxCopyBytes)
 	}
-	tmp, err := os.MkdirTemp("", "casefile-extract-*")
-	if err != nil {
-		return nil, false, err
-	}
-	defer os.RemoveAll(tmp)
-	path, err := originalFile(ctx, c, src, tmp)
-	if err != nil {
-		return nil, false, err
-	}
 	member := rfc822Suffix.ReplaceAllString(src.Member, "")
 	nested := member != src.Member
 	if member == "" {
-		b, err := readRange(path, src.Offset, src.Length)
+		b, err := readCopy(ctx, c, src)
+		if errors.Is(err, ErrNoBytes) {
+			return nil, false, err
+		}
 		if err != nil {
 			return nil, false, fmt.Errorf("extract: original of %s: %w", src.Path, err)
 		}
@@ -116,6 +137,15 @@ func Copy(ctx context.Context, c *casedir.Case, formats map[string]string, src m
 	}
 	// Walk the original and pick the item at this member and offset (for
 	// an attached message: the item containing its offset).
+	tmp, err := os.MkdirTemp("", "casefile-extract-*")
+	if err != nil {
+		return nil, false, err
+	}
+	defer os.RemoveAll(tmp)
+	path, err := originalFile(ctx, c, src, tmp)
+	if err != nil {
+		return nil, false, err
+	}
 	found := errors.New("found")
 	err = source.Walk(ctx, path, source.Options{TempDir: tmp}, func(ev source.Event) error {
 		if ev.Type != source.EventMessage || ev.Source.Member != member {
@@ -148,15 +178,10 @@ func Copy(ctx context.Context, c *casedir.Case, formats map[string]string, src m
 	return nil, false, fmt.Errorf("%w: %s member %q offset %d was not found in the original", ErrNoBytes, src.Path, src.Member, src.Offset)
 }
 
-// readRange reads length bytes at offset of the file at path.
-func readRange(path string, offset, length int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
+// readAt reads length bytes at offset of r.
+func readAt(r io.ReaderAt, offset, length int64) ([]byte, error) {
 	b := make([]byte, length)
-	n, err := f.ReadAt(b, offset)
+	n, err := r.ReadAt(b, offset)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("read at offset %d: %w", offset, err)
 	}
@@ -295,4 +320,14 @@ func canonicalCRLF(b []byte) []byte {
 		return b
 	}
 	return out
+}
+
+// FileFormats maps the top-level file paths of a case's file records to
+// their formats, as Copy and Attachment take them.
+func FileFormats(files []store.FileRecord) map[string]string {
+	formats := make(map[string]string, len(files))
+	for _, f := range files {
+		formats[f.Path] = f.Format
+	}
+	return formats
 }

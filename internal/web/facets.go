@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/casefile/casefile/internal/extract"
 	"github.com/casefile/casefile/internal/query"
 	"github.com/casefile/casefile/internal/store"
 )
@@ -141,12 +142,8 @@ func (s *Server) fileFormats(ctx context.Context) (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: facet values: %w", err)
 	}
-	formats := make(map[string]string, len(files))
-	for _, fr := range files {
-		formats[fr.Path] = fr.Format
-	}
-	f.files, f.filesAt = formats, time.Now()
-	return formats, nil
+	f.files, f.filesAt = extract.FileFormats(files), time.Now()
+	return f.files, nil
 }
 
 // sourceGroup is the source facet value for a top-level file: the file
