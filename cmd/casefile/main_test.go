@@ -352,11 +352,7 @@ func TestVerify(t *testing.T) {
 // on the server is "not found" (exit 4).
 func TestTeamModeCLI(t *testing.T) {
 	pgtest.Pool(t) // skips when no server can be reached or started
-	dsn := pgtest.DSN()
-	name := fmt.Sprintf("clitest_%d", time.Now().UnixNano())
-	t.Cleanup(func() { postgres.DropCase(context.Background(), dsn, name) })
-	data := t.TempDir()
-	db := []string{"--db", dsn, "--data-dir", data, "--case", name}
+	db := dbCase(t, "clitest")
 	if r := run(t, append([]string{"stats"}, db...)...); r.code != 4 || !strings.Contains(r.stderr, "no case") {
 		t.Errorf("stats on a missing case: exit %d %q; want 4 naming the case", r.code, r.stderr)
 	}
@@ -385,14 +381,7 @@ func TestTeamModeCLI(t *testing.T) {
 // PostgreSQL, and the result equals a single-process ingest.
 func TestQueueIngest(t *testing.T) {
 	needTeam(t)
-	dsn := pgtest.DSN()
-	name := fmt.Sprintf("queuetest_%d", time.Now().UnixNano())
-	t.Cleanup(func() { postgres.DropCase(context.Background(), dsn, name) })
-	data := t.TempDir()
-	db := []string{"--db", dsn, "--data-dir", data, "--case", name}
-	if r := run(t, append([]string{"init"}, db...)...); r.code != 0 {
-		t.Fatalf("init: %d %s", r.code, r.stderr)
-	}
+	db := initDBCase(t, "queuetest")
 	stop, logs := startWorkers(t, 2, db)
 	defer stop()
 	t.Cleanup(func() {
@@ -508,13 +497,8 @@ func TestQueueIngestWorkerKilled(t *testing.T) {
 	var want map[string]any
 	decode(t, run(t, "stats", "--json", "--case", ref).stdout, &want)
 
-	dsn := pgtest.DSN()
-	name := fmt.Sprintf("killtest_%d", time.Now().UnixNano())
-	t.Cleanup(func() { postgres.DropCase(context.Background(), dsn, name) })
-	db := []string{"--db", dsn, "--data-dir", t.TempDir(), "--case", name}
-	if r := run(t, append([]string{"init"}, db...)...); r.code != 0 {
-		t.Fatalf("init: %d %s", r.code, r.stderr)
-	}
+	db := initDBCase(t, "killtest")
+	name := db[len(db)-1]
 	// The poison unit: a file that is gone by the time a worker looks.
 	q, err := queue.Connect(context.Background(), "nats://127.0.0.1:4222", queue.Config{})
 	if err != nil {
@@ -676,13 +660,7 @@ func TestQueueIngestOCRPages(t *testing.T) {
 		t.Fatalf("reference ingest recovered %v printed messages from 6 scanned pages", want["printed"])
 	}
 
-	dsn := pgtest.DSN()
-	name := fmt.Sprintf("ocrpages_%d", time.Now().UnixNano())
-	t.Cleanup(func() { postgres.DropCase(context.Background(), dsn, name) })
-	db := []string{"--db", dsn, "--data-dir", t.TempDir(), "--case", name}
-	if r := run(t, append([]string{"init"}, db...)...); r.code != 0 {
-		t.Fatalf("init: %d %s", r.code, r.stderr)
-	}
+	db := initDBCase(t, "ocrpages")
 	stop, logs := startWorkers(t, 2, append([]string{"--ocr-workers", "1"}, db...))
 	defer stop()
 	r := run(t, append([]string{"ingest", "--json", "--queue", "nats://127.0.0.1:4222"}, append(db, src)...)...)
@@ -770,6 +748,27 @@ func needTeam(tb testing.TB) {
 		tb.Skipf("NATS not reachable on 127.0.0.1:4222 (%v); scripts/services.sh starts it", err)
 	}
 	conn.Close()
+}
+
+// dbCase names a fresh case on the test PostgreSQL server (dropped when
+// the test ends) and returns the flags that select it: --db, --data-dir
+// and --case.
+func dbCase(t *testing.T, prefix string) []string {
+	t.Helper()
+	dsn := pgtest.DSN()
+	name := fmt.Sprintf("%s_%d", prefix, time.Now().UnixNano())
+	t.Cleanup(func() { postgres.DropCase(context.Background(), dsn, name) })
+	return []string{"--db", dsn, "--data-dir", t.TempDir(), "--case", name}
+}
+
+// initDBCase is dbCase with the case created (casefile init).
+func initDBCase(t *testing.T, prefix string) []string {
+	t.Helper()
+	db := dbCase(t, prefix)
+	if r := run(t, append([]string{"init"}, db...)...); r.code != 0 {
+		t.Fatalf("init: %d %s", r.code, r.stderr)
+	}
+	return db
 }
 
 // needOCR skips unless tesseract and poppler's tools are installed.
