@@ -9,8 +9,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -35,8 +38,17 @@ var _ store.Store = (*Store)(nil)
 // maxConns is the size of the connection pool.
 const maxConns = 4
 
+// pageSize is the page size of a new database. 16 KiB pages (SQLite's
+// default is 4 KiB) write a quarter as many WAL frames for the same rows:
+// ingest of 100k messages took 7% less time and 25% less system time,
+// with the same query latencies (docs/benchmarks.md).
+const pageSize = 16384
+
 // Open opens (creating if needed) the database at path and migrates it.
 func Open(ctx context.Context, path string) (*Store, error) {
+	if err := create(ctx, path); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)", "foreign_keys(1)", "cache_size(-65536)", "temp_store(MEMORY)", "mmap_size(1073741824)"} {
 		q.Add("_pragma", p)
@@ -53,6 +65,33 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// create makes the database file at path, with pageSize pages, when it
+// does not exist yet. The page size must be set before journal_mode=WAL
+// writes the first page, and the driver applies its _pragma list sorted
+// by name (journal_mode first), so this is done on a connection of its
+// own. An existing database keeps its page size.
+func create(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return nil // exists, or Open reports why it cannot be read
+	}
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		return fmt.Errorf("sqlite: create %s: %w", path, err)
+	}
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite: create %s: %w", path, err)
+	}
+	defer conn.Close()
+	for _, p := range []string{"PRAGMA page_size = " + strconv.Itoa(pageSize), "PRAGMA journal_mode = WAL"} {
+		if _, err := conn.ExecContext(ctx, p); err != nil {
+			return fmt.Errorf("sqlite: create %s: %s: %w", path, p, err)
+		}
+	}
+	return nil
 }
 
 func (s *Store) migrate(ctx context.Context) error {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -332,5 +333,44 @@ func TestPrepare(t *testing.T) {
 	}
 	if !strings.Contains(got[1][1], `"member":"#rfc822-1"`) && !strings.Contains(got[1][0], `"member":"#rfc822-1"`) {
 		t.Errorf("the child's inherited source is missing: %v", got[1])
+	}
+}
+
+// TestPageSize checks that a new database gets pageSize pages in WAL
+// mode, and that an existing database keeps the page size it has.
+func TestPageSize(t *testing.T) {
+	ctx := context.Background()
+	pragma := func(st *Store, name string) string {
+		t.Helper()
+		var v string
+		if err := st.db.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	fresh := filepath.Join(t.TempDir(), "casefile.db")
+	old := filepath.Join(t.TempDir(), "casefile.db")
+	db, err := sql.Open("sqlite", "file:"+old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`PRAGMA page_size = 4096; CREATE TABLE t(a)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	for _, tc := range []struct {
+		path, size string
+	}{{fresh, strconv.Itoa(pageSize)}, {old, "4096"}} {
+		st, err := Open(ctx, tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := pragma(st, "page_size"); got != tc.size {
+			t.Errorf("%s: page_size %s, want %s", tc.path, got, tc.size)
+		}
+		if got := pragma(st, "journal_mode"); got != "wal" {
+			t.Errorf("%s: journal_mode %s, want wal", tc.path, got)
+		}
+		st.Close()
 	}
 }
