@@ -105,7 +105,7 @@ func newTeamFixture(t *testing.T) *teamFixture {
 		}
 		f.tokens[u.name] = tok
 	}
-	f.hub, err = NewHub(HubOptions{DSN: pgtest.DSN(), DataDir: data, Team: svc, Addr: "127.0.0.1:8443", Logger: log.New(io.Discard, "", 0)})
+	f.hub, err = NewHub(HubOptions{DSN: pgtest.DSN(), DataDir: data, Team: svc, Addr: "127.0.0.1:8443", Logger: log.New(testLog{t}, "", 0)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +238,7 @@ func TestTeamCrossCase(t *testing.T) {
 	}
 	for _, c := range []string{f.a, f.b} {
 		if w := f.get(t, "dana", "/c/"+c+"/m/"+idLease); w.Code != http.StatusOK {
-			t.Errorf("admin on %s: %d", c, w.Code)
+			t.Errorf("admin on %s: %d %.300s", c, w.Code, w.Body.String())
 		}
 	}
 	// The case list shows only the user's cases.
@@ -455,4 +455,13 @@ func TestTeamCrawl(t *testing.T) {
 			t.Errorf("%s (%d) shows %q", target, res.code, l)
 		}
 	}
+}
+
+// testLog writes a server's log lines into the test's log, so a failure
+// shows what the server saw.
+type testLog struct{ t *testing.T }
+
+func (l testLog) Write(p []byte) (int, error) {
+	l.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
 }

@@ -289,8 +289,8 @@ func ListCases(ctx context.Context, dsn string) ([]CaseInfo, error) {
 		ci := CaseInfo{Schema: s}
 		err := conn.QueryRow(ctx, `SELECT i.name, i.created, v.version FROM `+ident(s)+`.case_info i, `+ident(s)+`.schema_version v LIMIT 1`).
 			Scan(&ci.Name, &ci.Created, &ci.Version)
-		if errors.Is(err, pgx.ErrNoRows) {
-			continue // being created
+		if errors.Is(err, pgx.ErrNoRows) || dropped(err) {
+			continue // being created, or dropped since it was listed
 		}
 		if err != nil {
 			return nil, fmt.Errorf("postgres: read case in schema %s: %w", s, err)
@@ -299,6 +299,13 @@ func ListCases(ctx context.Context, dsn string) ([]CaseInfo, error) {
 		out = append(out, ci)
 	}
 	return out, nil
+}
+
+// dropped reports whether err says that a table or schema does not
+// exist: the case was dropped by another session after it was listed.
+func dropped(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "42P01" || pgErr.Code == "3F000") // undefined_table, invalid_schema_name
 }
 
 // DropCase deletes the case called name and everything in it (its

@@ -180,6 +180,57 @@ func TestCases(t *testing.T) {
 	}
 }
 
+// TestListCasesWhileDropping lists cases while other sessions drop
+// theirs: a case dropped between the listing and the read of its
+// details is left out, not an error (other servers and test processes
+// share the database).
+func TestListCasesWhileDropping(t *testing.T) {
+	ctx := context.Background()
+	dsn := needServer(t)
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, q := range []string{`SELECT 1 FROM case_no_such_schema_x.case_info`, `SELECT 1 FROM pg_catalog.no_such_table_x`} {
+		if _, err := conn.Exec(ctx, q); !dropped(err) {
+			t.Errorf("%s: dropped(%v) = false", q, err)
+		}
+	}
+	if _, err := conn.Exec(ctx, `SELEC 1`); dropped(err) {
+		t.Errorf("a syntax error counts as dropped")
+	}
+	var names []string
+	for range 6 {
+		st, name := openTemp(t)
+		st.Close()
+		names = append(names, name)
+	}
+	done := make(chan error)
+	go func() {
+		for _, n := range names {
+			if err := DropCase(ctx, dsn, n); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	for {
+		if _, err := ListCases(ctx, dsn); err != nil {
+			t.Fatalf("ListCases while cases are dropped: %v", err)
+		}
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			return
+		default:
+		}
+	}
+}
+
 func TestSchemaName(t *testing.T) {
 	tests := []struct{ name, want string }{
 		{"harbor", "case_harbor"},
