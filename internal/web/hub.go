@@ -82,6 +82,12 @@ func NewHub(opts HubOptions) (*Hub, error) {
 	if lg == nil {
 		lg = log.Default()
 	}
+	// Many users search at once, so each query runs on one core: with
+	// parallel workers PostgreSQL starts helper processes per query,
+	// which cost more than they give once every core is busy
+	// (scripts/loadtest.sh at 100k, old and new servers interleaved:
+	// 25.3-26.2 against 24.2-25.1 searches/s). A DSN that sets it wins.
+	opts.DSN = postgres.WithSetting(opts.DSN, "max_parallel_workers_per_gather", "0")
 	h := &Hub{opts: opts, svc: opts.Team, log: lg, mux: http.NewServeMux(), cases: map[string]*hubCase{}}
 	h.auth = h.svc.HTTP(team.HTTPOptions{
 		LoginPath:      LoginPath,

@@ -23,6 +23,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -100,6 +101,28 @@ func connError(cfg *pgx.ConnConfig, err error) error {
 	}
 	return fmt.Errorf("postgres: cannot connect to %s:%d (database %s, user %s): %w; check that PostgreSQL is running and the connection string is right",
 		cfg.Host, cfg.Port, cfg.Database, cfg.User, err)
+}
+
+// WithSetting returns dsn with the server setting name = value added as
+// a run-time parameter of its connections, unless dsn sets name itself.
+// It takes both forms of connection string: a URL (postgres://...) and
+// keyword=value pairs.
+func WithSetting(dsn, name, value string) string {
+	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		q := u.Query()
+		if q.Has(name) {
+			return dsn
+		}
+		q.Set(name, value)
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	for _, f := range strings.Fields(dsn) {
+		if k, _, ok := strings.Cut(f, "="); ok && k == name {
+			return dsn
+		}
+	}
+	return strings.TrimSpace(dsn + " " + name + "=" + value)
 }
 
 // parseDSN parses a connection string such as

@@ -467,3 +467,34 @@ func mustParse(t testing.TB, q string) query.Node {
 	}
 	return n
 }
+
+func TestWithSetting(t *testing.T) {
+	const k = "max_parallel_workers_per_gather"
+	for _, tc := range []struct{ dsn, want string }{
+		{"postgres://u@h:5432/db?sslmode=disable", "postgres://u@h:5432/db?" + k + "=0&sslmode=disable"},
+		{"postgresql://u@h/db", "postgresql://u@h/db?" + k + "=0"},
+		{"postgres://u@h/db?" + k + "=2", "postgres://u@h/db?" + k + "=2"},
+		{"host=h user=u dbname=db", "host=h user=u dbname=db " + k + "=0"},
+		{"host=h " + k + "=4", "host=h " + k + "=4"},
+	} {
+		if got := WithSetting(tc.dsn, k, "0"); got != tc.want {
+			t.Errorf("WithSetting(%q) = %q, want %q", tc.dsn, got, tc.want)
+		}
+	}
+	// The setting reaches the server.
+	ctx := context.Background()
+	dsn := WithSetting(needServer(t), k, "0")
+	cfg, err := parseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var v string
+	if err := conn.QueryRow(ctx, "SHOW "+k).Scan(&v); err != nil || v != "0" {
+		t.Errorf("SHOW %s = %q, %v; want 0", k, v, err)
+	}
+}
