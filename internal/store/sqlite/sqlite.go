@@ -266,7 +266,8 @@ func (w *writer) prepare(ctx context.Context) error {
 	w.insMsg = prep(`INSERT INTO messages(id, dedup_key, kind, mid, in_reply_to, refs, date_utc, date_offset, date_raw, date_flag,
 		from_name, from_addr, sender_json, to_json, cc_json, bcc_json, reply_to_json, headers_json, warnings_json, flags, body_html,
 		size, raw_sha256, content_hash, confidence, container_id, att_count, has_html, run_id)
-		VALUES(?,?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?)`)
+		VALUES(?,?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?)
+		ON CONFLICT(dedup_key) DO NOTHING`)
 	w.insText = prep(`INSERT INTO msgtext(rowid, subject, body, sender, to_, cc, bcc, filename, atttext) VALUES(?,?,?,?,?,?,?,?,?)`)
 	w.insFTS = prep(`INSERT INTO fts(rowid, subject, body, sender, to_, cc, bcc, filename, atttext) VALUES(?,?,?,?,?,?,?,?,?)`)
 	w.insSrc = prep(`INSERT OR IGNORE INTO sources(message_rowid, path, member, offset, length, sha256, file_sha256, page, page_end, bates, line_from, line_to, run_id)
@@ -373,18 +374,17 @@ func encode(m *model.Message) *msgRow {
 
 func (w *writer) put(ctx context.Context, r *msgRow, res *store.PutResult) error {
 	m := r.m
-	var rowid int64
-	err := w.find.QueryRowContext(ctx, r.key).Scan(&rowid)
-	isNew := false
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		isNew = true
-		rowid, err = w.insertMessage(ctx, r)
-		if err != nil {
-			return err
+	// Most messages are new: the insert is tried first, and a message
+	// already stored under the same key is looked up only when it did
+	// nothing (a lookup before every insert cost 3% of the writer).
+	rowid, isNew, err := w.insertMessage(ctx, r)
+	if err != nil {
+		return err
+	}
+	if !isNew {
+		if err := w.find.QueryRowContext(ctx, r.key).Scan(&rowid); err != nil {
+			return fmt.Errorf("sqlite: look up message %s: %w", m.ID, err)
 		}
-	case err != nil:
-		return fmt.Errorf("sqlite: look up message %s: %w", m.ID, err)
 	}
 	added := 0
 	for _, src := range m.Sources {
@@ -417,29 +417,35 @@ func nullTime(t *time.Time) any {
 	return t.Unix()
 }
 
-func (w *writer) insertMessage(ctx context.Context, r *msgRow) (int64, error) {
+// insertMessage stores a new message with its attachments and text and
+// returns its row ID; isNew is false, and nothing is written, when a
+// message with the same dedup key is stored already.
+func (w *writer) insertMessage(ctx context.Context, r *msgRow) (rowid int64, isNew bool, err error) {
 	m := r.m
 	res, err := w.insMsg.ExecContext(ctx, append(r.cols, w.runID)...)
 	if err != nil {
-		return 0, fmt.Errorf("sqlite: insert message %s: %w", m.ID, err)
+		return 0, false, fmt.Errorf("sqlite: insert message %s: %w", m.ID, err)
 	}
-	rowid, err := res.LastInsertId()
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return 0, false, err
+	}
+	rowid, err = res.LastInsertId()
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	for i, a := range m.Attachments {
 		if _, err := w.insAtt.ExecContext(ctx, rowid, i, a.Filename, a.MIME, a.Size, a.SHA256, a.TextError); err != nil {
-			return 0, fmt.Errorf("sqlite: insert attachment %q of %s: %w", a.Filename, m.ID, err)
+			return 0, false, fmt.Errorf("sqlite: insert attachment %q of %s: %w", a.Filename, m.ID, err)
 		}
 	}
 	vals := append([]any{rowid}, r.text...)
 	if _, err := w.insText.ExecContext(ctx, vals...); err != nil {
-		return 0, fmt.Errorf("sqlite: insert text of %s: %w", m.ID, err)
+		return 0, false, fmt.Errorf("sqlite: insert text of %s: %w", m.ID, err)
 	}
 	if _, err := w.insFTS.ExecContext(ctx, vals...); err != nil {
-		return 0, fmt.Errorf("sqlite: index %s: %w", m.ID, err)
+		return 0, false, fmt.Errorf("sqlite: index %s: %w", m.ID, err)
 	}
-	return rowid, nil
+	return rowid, true, nil
 }
 
 func nonNil(s []string) []string {
