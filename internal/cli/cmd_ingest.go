@@ -84,6 +84,7 @@ run finished but some items failed; list them with 'casefile errors'.`,
 				}
 				return nil
 			}
+			defer throughputGC()()
 			opts := ingest.Options{Workers: workers, NoPreserve: noPreserve, BatchSize: batch}
 			if !noPrinted {
 				opts.Documents = ingest.PrintedDocuments(ingest.PrintedOptions{NoOCR: noOCR, OCR: ocr.Options{CacheDir: c.OCRCacheDir()},

@@ -177,6 +177,7 @@ on every worker (a shared file system). Stop with Ctrl-C.`,
 			if e.db == "" {
 				return usage("worker needs --db: the PostgreSQL server holding the cases")
 			}
+			defer throughputGC()()
 			q, err := queue.Connect(ctx, natsURL, queue.Config{})
 			if err != nil {
 				return err
