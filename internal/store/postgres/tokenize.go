@@ -194,7 +194,7 @@ func vector(s string, b *budget) string {
 		if i > 0 {
 			sb.WriteByte(' ')
 		}
-		sb.WriteString(quoteLexeme(w))
+		writeLexeme(&sb, w)
 		sb.WriteByte(':')
 		for j, p := range pos[w] {
 			if j > 0 {
@@ -208,6 +208,27 @@ func vector(s string, b *budget) string {
 
 // quoteLexeme quotes a word for a tsvector or tsquery literal.
 func quoteLexeme(w string) string {
-	r := strings.NewReplacer(`\`, `\\`, `'`, `''`)
-	return "'" + r.Replace(w) + "'"
+	var sb strings.Builder
+	writeLexeme(&sb, w)
+	return sb.String()
+}
+
+// writeLexeme writes w quoted for a tsvector or tsquery literal: in
+// quotes, with quotes doubled and backslashes escaped. (A strings.Replacer
+// built per word was 60% of a PostgreSQL ingest's writer time.)
+func writeLexeme(sb *strings.Builder, w string) {
+	sb.Grow(len(w) + 2)
+	sb.WriteByte('\'')
+	for {
+		i := strings.IndexAny(w, `'\`)
+		if i < 0 {
+			break
+		}
+		sb.WriteString(w[:i])
+		sb.WriteByte(w[i])
+		sb.WriteByte(w[i])
+		w = w[i+1:]
+	}
+	sb.WriteString(w)
+	sb.WriteByte('\'')
 }

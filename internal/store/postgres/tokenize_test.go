@@ -140,3 +140,27 @@ func TestVector(t *testing.T) {
 		t.Errorf("vector with a small budget = %q", got)
 	}
 }
+
+func TestQuoteLexeme(t *testing.T) {
+	tests := []struct{ word, want string }{
+		{"", "''"},
+		{"budget", "'budget'"},
+		{"o'brien", "'o''brien'"},
+		{`back\slash`, `'back\\slash'`},
+		{`'\'`, `'''\\'''`},
+		{"zoë", "'zoë'"},
+	}
+	for _, tc := range tests {
+		if got := quoteLexeme(tc.word); got != tc.want {
+			t.Errorf("quoteLexeme(%q) = %s, want %s", tc.word, got, tc.want)
+		}
+	}
+}
+
+func BenchmarkVector(b *testing.B) {
+	text := strings.Repeat("the quarterly budget memo for Berth 7 was sent to the harbour board on Tuesday ", 40)
+	for b.Loop() {
+		bud := budget{left: vectorBudget}
+		vector(text, &bud)
+	}
+}

@@ -53,10 +53,11 @@ func (s *Store) Write(ctx context.Context, runID int64, b store.Batch) (store.Pu
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	var res store.PutResult
-	var items []copyItem
-	for _, m := range b.Messages {
-		items = flatten(m, "", items)
+	pre, ok := b.Prepared.(*prepared)
+	if !ok || len(pre.items) == 0 && len(b.Messages) > 0 {
+		pre = prepare(b.Messages)
 	}
+	items := pre.items
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return res, fmt.Errorf("postgres: write batch to case %s: %w", s.name, err)
@@ -94,7 +95,7 @@ func (s *Store) Write(ctx context.Context, runID int64, b store.Batch) (store.Pu
 		if !known[key] {
 			known[key] = true
 			isNew[i] = true
-			w.message(i, m, key, runID)
+			w.message(i, m, key, runID, pre.text[i])
 		}
 		for _, src := range m.Sources {
 			w.queue(writeOp{what: "record source " + src.Path + " for", item: i, source: true},
@@ -182,9 +183,62 @@ func (w *writer) queue(o writeOp, sql string, args ...any) {
 	w.batch.Queue(sql, args...)
 }
 
+// Prepare implements store.Preparer: it flattens the batch's messages
+// and renders their texts' vectors (the writer's largest share of CPU)
+// ahead of Write.
+func (s *Store) Prepare(b *store.Batch) { b.Prepared = prepare(b.Messages) }
+
+// prepared is a batch made ready for Write: its copies in write order
+// and, for each, its text fields and their vectors.
+type prepared struct {
+	items []copyItem
+	text  []*textRow
+}
+
+func prepare(msgs []*model.Message) *prepared {
+	p := &prepared{}
+	for _, m := range msgs {
+		p.items = flatten(m, "", p.items)
+	}
+	p.text = make([]*textRow, len(p.items))
+	for i, it := range p.items {
+		p.text[i] = indexText(it.m)
+	}
+	return p
+}
+
+// textRow is a message's msgtext row: its text fields and their
+// tsvector literals.
+type textRow struct {
+	f    fields
+	vecs [numFields]string
+}
+
+// indexText renders m's text fields and their vectors.
+func indexText(m *model.Message) *textRow {
+	var names, atext []string
+	for _, a := range m.Attachments {
+		names = append(names, a.Filename)
+		if a.Text != "" {
+			atext = append(atext, a.Text)
+		}
+	}
+	r := &textRow{f: fields{
+		clean(m.Subject), clean(m.BodyText), clean(store.AddressText(m.From, m.Sender)), clean(store.AddressText(m.To...)),
+		clean(store.AddressText(m.Cc...)), clean(store.AddressText(m.Bcc...)), clean(strings.Join(names, " ; ")), clean(strings.Join(atext, "\n\n")),
+	}}
+	// Short fields are indexed first, so a huge attachment text cannot
+	// push the subject or the addresses out of the vector budget.
+	bud := budget{left: vectorBudget}
+	for _, i := range []int{fSubject, fSender, fTo, fCc, fBcc, fFilename, fBody, fAtttext} {
+		r.vecs[i] = vector(r.f[i], &bud)
+	}
+	return r
+}
+
 // message queues the statements that store a new message: its row, its
-// text and full-text vectors, and its attachments.
-func (w *writer) message(item int, m *model.Message, key string, runID int64) {
+// text and full-text vectors (t), and its attachments.
+func (w *writer) message(item int, m *model.Message, key string, runID int64, t *textRow) {
 	op := func(what string) writeOp { return writeOp{what: what, item: item} }
 	var sender model.Address
 	if !m.Sender.IsZero() {
@@ -202,33 +256,17 @@ func (w *writer) message(item int, m *model.Message, key string, runID int64) {
 		jsonArg(cleanAddrs(m.Cc)), jsonArg(cleanAddrs(m.Bcc)), jsonArg(cleanAddrs(m.ReplyTo)), jsonArg(cleanHeaders(m.Headers)),
 		jsonArg(cleanAll(nonNil(m.Warnings))), cleanAll(nonNil(m.Flags)), clean(m.BodyHTML),
 		m.Size, clean(m.RawSHA256), clean(m.ContentHash), m.Confidence, clean(m.ContainerID), len(m.Attachments), m.BodyHTML != "", runID)
-	var names, atext []string
 	for i, a := range m.Attachments {
 		w.queue(op(fmt.Sprintf("insert attachment %q of", a.Filename)),
 			`INSERT INTO attachments(message_rowid, idx, filename, mime, size, sha256, text_error)
 			SELECT rowid, $2, $3, $4, $5, $6, $7 FROM messages WHERE dedup_key = $1 ON CONFLICT DO NOTHING`,
 			key, i, clean(a.Filename), clean(a.MIME), a.Size, clean(a.SHA256), clean(a.TextError))
-		names = append(names, a.Filename)
-		if a.Text != "" {
-			atext = append(atext, a.Text)
-		}
-	}
-	f := fields{
-		clean(m.Subject), clean(m.BodyText), clean(store.AddressText(m.From, m.Sender)), clean(store.AddressText(m.To...)),
-		clean(store.AddressText(m.Cc...)), clean(store.AddressText(m.Bcc...)), clean(strings.Join(names, " ; ")), clean(strings.Join(atext, "\n\n")),
-	}
-	// Short fields are indexed first, so a huge attachment text cannot
-	// push the subject or the addresses out of the vector budget.
-	bud := budget{left: vectorBudget}
-	var vecs [numFields]string
-	for _, i := range []int{fSubject, fSender, fTo, fCc, fBcc, fFilename, fBody, fAtttext} {
-		vecs[i] = vector(f[i], &bud)
 	}
 	args := []any{key}
-	for _, t := range f {
-		args = append(args, t)
+	for _, f := range t.f {
+		args = append(args, f)
 	}
-	for _, v := range vecs {
+	for _, v := range t.vecs {
 		args = append(args, v)
 	}
 	w.queue(op("index"),

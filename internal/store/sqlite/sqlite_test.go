@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -286,53 +285,6 @@ func TestMigrateThreads(t *testing.T) {
 	s, err := st.Stats(ctx)
 	if err != nil || s.Threads != 1 {
 		t.Errorf("Stats after migration: %d threads, %v", s.Threads, err)
-	}
-}
-
-// TestPrepare: a batch encoded ahead with Prepare (as ingest does) is
-// stored exactly as one written without it, children and their
-// inherited sources included.
-func TestPrepare(t *testing.T) {
-	ctx := context.Background()
-	batch := func() store.Batch {
-		d := time.Date(2009, 3, 4, 5, 6, 7, 0, time.UTC)
-		child := &model.Message{Kind: model.KindNative, MessageID: "inner@harbor.example", ContentHash: "inner", Subject: "the forwarded one",
-			BodyText: "inner text", RawSHA256: "inner-raw", Size: 40, RawOffset: 300, Confidence: 1}
-		m := &model.Message{Kind: model.KindNative, MessageID: "outer@harbor.example", ContentHash: "outer", Subject: "Fwd: plan",
-			From: model.Address{Name: "Mara Okafor", Address: "Mara@Harbor.example"}, To: []model.Address{{Address: "jonas@harbor.example"}},
-			Headers: [][2]string{{"X-Test", "1"}}, References: []string{"a@b.example"}, DateUTC: &d, BodyText: "see attached",
-			Attachments: []model.Attachment{{Filename: "ledger.csv", MIME: "text/csv", Size: 12, SHA256: "att", Text: "a,b"}},
-			Sources:     []model.Source{{Path: "box.mbox", Offset: 1000, Length: 500, SHA256: "outer-raw"}},
-			Children:    []*model.Message{child}, Confidence: 1}
-		return store.Batch{Messages: []*model.Message{m}}
-	}
-	var got [2][]string
-	for i, prepared := range []bool{false, true} {
-		st, _ := openTemp(t)
-		run, err := st.BeginRun(ctx, "/in")
-		if err != nil {
-			t.Fatal(err)
-		}
-		b := batch()
-		if prepared {
-			st.Prepare(&b)
-		}
-		if _, err := st.Write(ctx, run, b); err != nil {
-			t.Fatal(err)
-		}
-		if err := st.Each(ctx, func(m *model.Message) error {
-			js, _ := json.Marshal(m)
-			got[i] = append(got[i], string(js))
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if len(got[0]) != 2 || strings.Join(got[0], "\n") != strings.Join(got[1], "\n") {
-		t.Errorf("with Prepare:\n%s\nwithout:\n%s", strings.Join(got[1], "\n"), strings.Join(got[0], "\n"))
-	}
-	if !strings.Contains(got[1][1], `"member":"#rfc822-1"`) && !strings.Contains(got[1][0], `"member":"#rfc822-1"`) {
-		t.Errorf("the child's inherited source is missing: %v", got[1])
 	}
 }
 

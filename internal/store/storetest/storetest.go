@@ -61,6 +61,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Write/Rewrite", one(testRewrite)},
 		{"Write/MIDConflict", testMIDConflict},
 		{"Write/Children", one(testChildren)},
+		{"Write/Prepared", testPrepared},
 		{"Write/Canceled", one(testWriteCanceled)},
 		{"Get", one(testGet)},
 		{"ResolveID", one(testResolveID)},
