@@ -10,6 +10,9 @@ import (
 	"github.com/casefile/casefile/internal/model"
 )
 
+// commentParens removes comment parentheses.
+var commentParens = strings.NewReplacer("(", "", ")", "")
+
 // parseAddressList parses an address header value s (UTF-8, encoded-words
 // still encoded). net/mail is tried first; when it rejects the list a
 // tolerant splitter handles unquoted commas in names, missing brackets,
@@ -174,7 +177,7 @@ func stripComments(s string, keepText bool) string {
 		}
 		return s
 	}
-	return strings.TrimSpace(strings.NewReplacer("(", "", ")", "").Replace(s))
+	return strings.TrimSpace(commentParens.Replace(s))
 }
 
 // tolerantAddressList is the fallback for lists net/mail rejects.

@@ -14,6 +14,9 @@ import (
 	"github.com/jhillyerd/enmime/v2/mediatype"
 )
 
+// quotedString escapes a MIME parameter value for a quoted string.
+var quotedString = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+
 // leaf is one non-multipart MIME part.
 type leaf struct {
 	seq      int
@@ -151,7 +154,7 @@ func (b *builder) body(h *header, body []byte) error {
 		case !b.structureWithinLimits(body, boundary):
 			// warned by structureWithinLimits
 		default:
-			hdr := "Content-Type: " + ctype + "; boundary=\"" + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(boundary) + "\"\r\n\r\n"
+			hdr := "Content-Type: " + ctype + "; boundary=\"" + quotedString.Replace(boundary) + "\"\r\n\r\n"
 			root, err := readParts(io.MultiReader(strings.NewReader(hdr), bytes.NewReader(body)))
 			switch {
 			case err != nil:

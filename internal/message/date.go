@@ -10,6 +10,9 @@ import (
 	"github.com/casefile/casefile/internal/lazyre"
 )
 
+// dateCommas turns a date's commas and semicolons into spaces.
+var dateCommas = strings.NewReplacer(",", " ", ";", " ")
+
 // zoneNames maps zone abbreviations seen in Date headers to their offset
 // in minutes east of UTC. RFC 822 names first; ambiguous names (IST) are
 // left out and treated as "no zone".
@@ -115,7 +118,7 @@ func parseDate(raw string) parsedDate {
 			}
 		}
 	} else {
-		s = strings.NewReplacer(",", " ", ";", " ").Replace(s)
+		s = dateCommas.Replace(s)
 		// Split "10:00:00+0100" and "+0100" glued to other tokens.
 		for _, tok := range strings.Fields(s) {
 			low := strings.ToLower(strings.TrimSuffix(tok, "."))

@@ -8,6 +8,9 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
+// ocrGroups maps the letter groups OCR confuses to one form (ocrCanon).
+var ocrGroups = strings.NewReplacer("rn", "m", "cl", "d", "vv", "w", "0", "o", "1", "l", "|", "l")
+
 // Address normalisation rules (recorded as evidence when they change an
 // address).
 const (
@@ -405,8 +408,7 @@ func nicknameOf(word, given string) bool {
 // that "rn"/"m", "cl"/"d", "vv"/"w", "0"/"o" and "1"/"l" count as one
 // misread.
 func ocrCanon(s string) string {
-	r := strings.NewReplacer("rn", "m", "cl", "d", "vv", "w", "0", "o", "1", "l", "|", "l")
-	return r.Replace(s)
+	return ocrGroups.Replace(s)
 }
 
 // ocrVariant reports whether two local parts differ by exactly one OCR

@@ -10,6 +10,12 @@ import (
 	"github.com/casefile/casefile/internal/lazyre"
 )
 
+// nameSpaces turns no-break spaces and tabs into spaces.
+var nameSpaces = strings.NewReplacer("\u00a0", " ", "\t", " ")
+
+// bulletSeparators turns bullets into semicolons.
+var bulletSeparators = strings.NewReplacer(" • ", "; ", "•", ";")
+
 // RedactedName is the display name given to an address whose whole value
 // was redacted on the page.
 const RedactedName = "[redacted]"
@@ -89,7 +95,7 @@ func parseAddressList(v string) []model.Address {
 	v = fixOCRAddresses(v)
 	// A bullet never belongs to a name: OCR makes them of box edges and
 	// separators.
-	v = strings.NewReplacer(" • ", "; ", "•", ";").Replace(v)
+	v = bulletSeparators.Replace(v)
 	semicolons := strings.Contains(maskBrackets(v), ";")
 	v = closeRedactedBrackets(v)
 	low := strings.ToLower(v)
@@ -330,7 +336,7 @@ func cleanName(s string) string {
 		s = m[1]
 	}
 	s = reBarRun.ReplaceAllString(s, " ")
-	s = strings.NewReplacer("\u00a0", " ", "\t", " ").Replace(s)
+	s = nameSpaces.Replace(s)
 	s = reJunkHead.ReplaceAllString(s, "")
 	s = reJunkTail.ReplaceAllString(s, "")
 	s = collapseSpace(s)

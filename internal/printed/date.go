@@ -10,6 +10,9 @@ import (
 	"github.com/casefile/casefile/internal/lazyre"
 )
 
+// dateSeparators turns a printed date's punctuation and odd spaces into spaces.
+var dateSeparators = strings.NewReplacer(",", " ", "(", " ", ")", " ", "\u00a0", " ", "\t", " ")
+
 // DateOrder tells how an all-numeric date such as 04/05/2016 is read when
 // both of its first two fields could be a month.
 const (
@@ -124,7 +127,7 @@ func parseDate(s string, order string) (parsedDate, bool) {
 	low = reGluedNumeric.ReplaceAllString(low, "$1$2 $3")
 	low = reGluedYear.ReplaceAllString(low, "$1$2 $3")
 	low = reGluedAMPM.ReplaceAllString(low, "$1 ${2}m$3")
-	low = strings.NewReplacer(",", " ", "(", " ", ")", " ", "\u00a0", " ", "\t", " ").Replace(low)
+	low = dateSeparators.Replace(low)
 	toks := strings.Fields(low)
 	if len(toks) == 0 {
 		return parsedDate{}, false

@@ -9,6 +9,12 @@ import (
 	"github.com/casefile/casefile/internal/lazyre"
 )
 
+// ocrConfusions undoes frequent OCR confusions (foldOCR).
+var ocrConfusions = strings.NewReplacer("rn", "m", "0", "o", "1", "l", "|", "l", "!", "l", "5", "s", "vv", "w", "cl", "d")
+
+// labelJoiners removes the spaces, hyphens and underscores OCR puts inside labels.
+var labelJoiners = strings.NewReplacer(" ", "", "-", "", "_", "")
+
 // Header field keys.
 const (
 	keyFrom        = "from"
@@ -129,7 +135,7 @@ func classifyLabel(cand string) (key string, fuzzy bool, ok bool) {
 		return "", false, false
 	}
 	low := strings.ToLower(c)
-	k := strings.NewReplacer(" ", "", "-", "", "_", "").Replace(low)
+	k := labelJoiners.Replace(low)
 	if key, ok := exactLabels[k]; ok {
 		// "T o" is fine, but "To do" is not a label: spaces are only
 		// allowed when removing them yields the label and every piece
@@ -184,7 +190,7 @@ func classifyLabel(cand string) (key string, fuzzy bool, ok bool) {
 
 // foldOCR undoes frequent OCR confusions in a lower-case label.
 func foldOCR(s string) string {
-	return strings.NewReplacer("rn", "m", "0", "o", "1", "l", "|", "l", "!", "l", "5", "s", "vv", "w", "cl", "d").Replace(s)
+	return ocrConfusions.Replace(s)
 }
 
 // inlineLabels splits OCR-joined headers such as

@@ -8,6 +8,9 @@ import (
 	"github.com/casefile/casefile/internal/lazyre"
 )
 
+// listSeparators turns commas and bullets into semicolons.
+var listSeparators = strings.NewReplacer(",", ";", "•", ";")
+
 // field is one header field of a printed header block.
 type field struct {
 	key, label, value string
@@ -570,7 +573,7 @@ func looksLikeAddressList(t string) bool {
 		return true
 	}
 	t = fixOCRAddresses(t)
-	items := splitOutside(strings.NewReplacer(",", ";", "•", ";").Replace(t), ';')
+	items := splitOutside(listSeparators.Replace(t), ';')
 	if len(items) == 0 {
 		return false
 	}

@@ -21,6 +21,9 @@ import (
 	"github.com/casefile/casefile/internal/store"
 )
 
+// unmark takes the highlight markers out of a snippet.
+var unmark = strings.NewReplacer(markStart, "", markEnd, "")
+
 // Protected names in the workspace.
 //
 // A case's protected names (casefile protect) are masked in everything
@@ -401,7 +404,7 @@ func maskSnippet(m *mask.Masker, snip string) string {
 	if !m.Active() {
 		return snip
 	}
-	plain := strings.NewReplacer(markStart, "", markEnd, "").Replace(snip)
+	plain := unmark.Replace(snip)
 	masked := m.String(plain)
 	if masked == plain {
 		return snip
