@@ -142,14 +142,27 @@ func (b *browser) waitJS(t *testing.T, what, pred string) {
 	}
 }
 
-// shot saves a full-page screenshot.
+// shot saves a full-page screenshot. Just after a navigation the new
+// page may not be laid out yet, and Chromium refuses ("Cannot take
+// screenshot with 0 width", seen with the machine's cores busy): the
+// shot waits for the page, and retries that refusal for a while.
 func (b *browser) shot(t *testing.T, name string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
-	defer cancel()
-	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
+	b.waitJS(t, "layout before "+name, `document.readyState === "complete" && document.documentElement.scrollWidth > 0`)
+	deadline := time.Now().Add(10 * time.Second)
+	var buf []byte
+	for {
+		ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+		var err error
+		buf, err = chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		cancel()
+		if err == nil {
+			break
+		}
+		if !strings.Contains(err.Error(), "0 width") || time.Now().After(deadline) {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	p := filepath.Join(b.dir, name)
 	if err := os.WriteFile(p, buf, 0o644); err != nil {
