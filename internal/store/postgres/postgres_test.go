@@ -7,8 +7,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -497,4 +499,94 @@ func TestWithSetting(t *testing.T) {
 	if err := conn.QueryRow(ctx, "SHOW "+k).Scan(&v); err != nil || v != "0" {
 		t.Errorf("SHOW %s = %q, %v; want 0", k, v, err)
 	}
+}
+
+func TestStaleStats(t *testing.T) {
+	tests := []struct {
+		analyzed       bool
+		modified, live int64
+		want           bool
+	}{
+		{false, 0, 0, true},         // never analysed
+		{true, 0, 100000, false},    // nothing changed
+		{true, 49, 0, false},        // a few rows into an empty table
+		{true, 50, 0, true},         // the autovacuum threshold
+		{true, 9999, 100000, false}, // a small ingest into a large case
+		{true, 10050, 100000, true}, // a tenth of it, plus 50
+	}
+	for _, tc := range tests {
+		if got := staleStats(tc.analyzed, tc.modified, tc.live); got != tc.want {
+			t.Errorf("staleStats(%v, %d, %d) = %v, want %v", tc.analyzed, tc.modified, tc.live, got, tc.want)
+		}
+	}
+}
+
+// TestAnalyzeStale: Finalize analyses a case's tables the first time and
+// after large changes, and leaves them alone after small ones. The
+// store is reopened after each write so the server's statistics receive
+// the write's row counts (a backend reports them when it exits).
+func TestAnalyzeStale(t *testing.T) {
+	dsn := needServer(t)
+	st, name := openTemp(t)
+	ctx := context.Background()
+	t.Cleanup(func() { st.Close() }) // the last reopened store
+	// Autovacuum must not analyse the tables behind the test's back.
+	for _, tbl := range analyzedTables {
+		if _, err := st.pool.Exec(ctx, "ALTER TABLE "+tbl+" SET (autovacuum_enabled = false)"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all := slices.Sorted(slices.Values(analyzedTables))
+	write := func(from, n int) {
+		t.Helper()
+		run, err := st.BeginRun(ctx, "/in")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b store.Batch
+		for i := from; i < from+n; i++ {
+			b.Messages = append(b.Messages, &model.Message{Kind: model.KindNative, MessageID: fmt.Sprintf("m%d@harbor.example", i),
+				ContentHash: fmt.Sprint(i), Subject: "berth", Sources: []model.Source{{Path: "a.mbox", Offset: int64(i)}}})
+		}
+		if _, err := st.Write(ctx, run, b); err != nil {
+			t.Fatal(err)
+		}
+		// Reopen, then wait until the server counts the rows.
+		st.Close()
+		if st, err = Open(ctx, dsn, name); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			var mod, live int64
+			if err := st.pool.QueryRow(ctx, `SELECT n_mod_since_analyze, n_live_tup FROM pg_stat_user_tables
+				WHERE schemaname = $1 AND relname = 'messages'`, st.schema).Scan(&mod, &live); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+				t.Fatal(err)
+			}
+			if live >= int64(from+n) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the server's statistics did not count %d messages in 15 s (live %d)", from+n, live)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	check := func(step string, want []string) {
+		t.Helper()
+		got, err := st.analyzeStale(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: analysed %v, want %v", step, got, want)
+		}
+	}
+	write(0, 200)
+	check("first time", all)
+	check("again, nothing changed", nil)
+	write(200, 10)
+	check("after 10 more messages", nil)
+	write(210, 150)
+	check("after 150 more", all)
 }
