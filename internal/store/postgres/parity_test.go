@@ -35,6 +35,9 @@ func parityQueries() []string {
 		"before:2006-06", "after:2009", "-has:date", "source:mail/box07.mbox", "source:mail/box1*", "source:production",
 		"budget -memo", "budget OR memo", "-budget -memo", "(budget OR memo) has:attachment", "budget date:2006..2007",
 		"subject:budget", "body:memo", "subject:(" + w[1] + " OR " + w[2] + ")",
+		// Fields narrowed by their weight in msgrank (fieldWeights).
+		"subject:budg*", `subject:"budget memo"`, "subject:NEAR(budget memo)", "subject:NEAR(the budget memo)", "from:NEAR/1(jonas reyes)", `from:"jonas.reyes@harbor.example"`,
+		"filename:led*", "-subject:budget", "subject:budget OR from:jonas",
 	}
 	for i, x := range []int{0, 1, 2, 5, 10, 40, 100, 300, 1000, 2500} {
 		a, b := w[x], w[(x*7+3)%len(w)]

@@ -40,15 +40,35 @@ func tsPhrase(ws []string, prefix bool) string { return tsJoin(ws, prefix, " <->
 // tsAll renders words as a tsquery requiring all of them anywhere.
 func tsAll(ws []string, prefix bool) string { return tsJoin(ws, prefix, " & ") }
 
-func tsJoin(ws []string, prefix bool, op string) string {
+func tsJoin(ws []string, prefix bool, op string) string { return tsJoinWeights(ws, prefix, op, "") }
+
+// tsJoinWeights is tsJoin with every word restricted to the given weights
+// of a weighted vector (msgrank's), e.g. "A" for the subject.
+func tsJoinWeights(ws []string, prefix bool, op, weights string) string {
 	parts := make([]string, len(ws))
 	for i, w := range ws {
 		parts[i] = quoteLexeme(w)
-	}
-	if prefix {
-		parts[len(parts)-1] += ":*"
+		star := ""
+		if prefix && i == len(ws)-1 {
+			star = "*"
+		}
+		if star != "" || weights != "" {
+			parts[i] += ":" + star + weights
+		}
 	}
 	return strings.Join(parts, op)
+}
+
+// fieldWeights are the weights msgrank's vector gives a field's words
+// (schema: setweight in v_all), for the fields whose words keep their
+// weight there. The vector lists the subject (A) first, then the sender
+// and file names (B): PostgreSQL keeps at most 256 positions of a word
+// and drops the later ones, so the words of the fields after them (the
+// recipients, C, and the body, D) may have lost theirs.
+var fieldWeights = map[string]string{
+	query.FieldSubject:  "A",
+	query.FieldFrom:     "B",
+	query.FieldFilename: "B",
 }
 
 // compiler renders query nodes as SQL over messages m, msgtext t and msgrank r,
@@ -170,10 +190,21 @@ func (c *compiler) textTerm(t query.Term) string {
 	if len(ws) == 0 {
 		return "FALSE" // nothing searchable (the parser refuses such terms)
 	}
+	if t.Field == query.FieldSubject {
+		// The subject's words are msgrank's only A-weighted ones, and
+		// they are kept whole (first in the vector; see fieldWeights):
+		// the weighted phrase there is the whole test, without reading
+		// msgtext (subject:dulym at 100k: 135-190 ms to ~60 ms).
+		return "r.v @@ " + c.arg(tsJoinWeights(ws, t.Prefix, " <-> ", "A")) + "::tsquery"
+	}
 	cols := fieldCols[t.Field]
 	phrase := c.arg(tsPhrase(ws, t.Prefix))
 	all := phrase
-	if len(ws) > 1 {
+	if w := fieldWeights[t.Field]; w != "" {
+		// Narrowed by the field's weight in msgrank (subject:dulym: 9,905
+		// rows to check in msgtext instead of the word's 81,276).
+		all = c.arg(tsJoinWeights(ws, t.Prefix, " & ", w))
+	} else if len(ws) > 1 {
 		all = c.arg(tsAll(ws, t.Prefix))
 	}
 	parts := make([]string, len(cols))
@@ -203,7 +234,15 @@ func (c *compiler) near(n query.Near) (string, error) {
 		phrases = append(phrases, ws)
 		all = append(all, ws...)
 	}
-	pa := c.arg(tsAll(all, false))
+	// narrow goes through msgrank's index (restricted to the field's
+	// weight where it has one); pa checks a field's vector.
+	var narrow, pa string
+	if w := fieldWeights[n.Field]; w != "" {
+		narrow = c.arg(tsJoinWeights(all, false, " & ", w))
+	} else {
+		narrow = c.arg(tsAll(all, false))
+		pa = narrow
+	}
 	var check func(v string) string
 	if ts, ok := nearPair(phrases, n.Distance); ok {
 		pq := c.arg(ts)
@@ -212,6 +251,9 @@ func (c *compiler) near(n query.Near) (string, error) {
 		joined := make([]string, len(phrases))
 		for i, ws := range phrases {
 			joined[i] = strings.Join(ws, " ")
+		}
+		if pa == "" {
+			pa = c.arg(tsAll(all, false))
 		}
 		pp, pd := c.arg(joined), c.arg(n.Distance)
 		check = func(v string) string {
@@ -222,7 +264,7 @@ func (c *compiler) near(n query.Near) (string, error) {
 	for i, col := range cols {
 		parts[i] = check("t." + vectorCols[col])
 	}
-	return "(r.v @@ " + pa + "::tsquery AND (" + strings.Join(parts, " OR ") + "))", nil
+	return "(r.v @@ " + narrow + "::tsquery AND (" + strings.Join(parts, " OR ") + "))", nil
 }
 
 // nearPair renders NEAR/d of two different single words a and b as the

@@ -164,3 +164,23 @@ func BenchmarkVector(b *testing.B) {
 		vector(text, &bud)
 	}
 }
+
+func TestTsJoinWeights(t *testing.T) {
+	tests := []struct {
+		ws     []string
+		prefix bool
+		op, w  string
+		want   string
+	}{
+		{[]string{"budget"}, false, " & ", "", "'budget'"},
+		{[]string{"budget"}, true, " & ", "", "'budget':*"},
+		{[]string{"budget"}, false, " & ", "A", "'budget':A"},
+		{[]string{"budget", "me"}, true, " & ", "B", "'budget':B & 'me':*B"},
+		{[]string{"o'brien", "memo"}, false, " <-> ", "", "'o''brien' <-> 'memo'"},
+	}
+	for _, tc := range tests {
+		if got := tsJoinWeights(tc.ws, tc.prefix, tc.op, tc.w); got != tc.want {
+			t.Errorf("tsJoinWeights(%q, %v, %q, %q) = %s, want %s", tc.ws, tc.prefix, tc.op, tc.w, got, tc.want)
+		}
+	}
+}
