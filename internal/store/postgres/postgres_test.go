@@ -590,3 +590,80 @@ func TestAnalyzeStale(t *testing.T) {
 	write(210, 150)
 	check("after 150 more", all)
 }
+
+// TestWeightedFields: field terms matched or narrowed by their weight in
+// msgrank's vector (fieldWeights) find exactly the messages whose field
+// holds them: also when a word fills the subject with more positions
+// than PostgreSQL keeps (so the later fields' positions of it are cut),
+// and when a phrase would only run across two fields.
+func TestWeightedFields(t *testing.T) {
+	st, _ := openTemp(t)
+	ctx := context.Background()
+	rep := func(n int) string { return strings.Repeat("alpha ", n) }
+	msgs := []*model.Message{
+		{MessageID: "a@harbor.example", Subject: rep(200) + "quay", From: model.Address{Name: "Alpha Side", Address: "alpha@harbor.example"},
+			BodyText: rep(300)},
+		// the word everywhere but the subject; the subject's last word and
+		// the sender's first make "quay side" only across the two fields
+		{MessageID: "b@harbor.example", Subject: "tide quay", From: model.Address{Name: "Side Alpha", Address: "side@harbor.example"},
+			To: []model.Address{{Name: rep(300), Address: "alpha@port.example"}}, BodyText: rep(300),
+			Attachments: []model.Attachment{{Filename: "alpha.pdf", MIME: "application/pdf", Size: 1, SHA256: "x"}}},
+		{MessageID: "c@harbor.example", Subject: "other", From: model.Address{Address: "jonas@harbor.example"}, BodyText: "alpha quay side"},
+		// 300 in the subject: msgrank keeps 256 positions of the word, all
+		// the subject's, and none of the sender's or recipients'
+		{MessageID: "d@harbor.example", Subject: rep(300), From: model.Address{Name: "Dee", Address: "alpha@dock.example"},
+			To: []model.Address{{Name: "Alpha Crew", Address: "crew@dock.example"}}, BodyText: "nothing"},
+	}
+	var b store.Batch
+	for i, m := range msgs {
+		m.Kind, m.ContentHash = model.KindNative, m.MessageID
+		m.Sources = []model.Source{{Path: "a.mbox", Offset: int64(i)}}
+		b.Messages = append(b.Messages, m)
+	}
+	run, _ := st.BeginRun(ctx, "/input")
+	if _, err := st.Write(ctx, run, b); err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{}
+	for _, m := range msgs {
+		ids[m.MessageID[:1]] = m.ID
+	}
+	tests := []struct {
+		q    string
+		want string // message letters
+	}{
+		{"subject:alpha", "ad"},
+		{"subject:alp*", "ad"},
+		{`subject:"alpha quay"`, "a"},
+		{`subject:"quay side"`, ""},
+		{"subject:NEAR(alpha quay)", "a"},
+		{"from:alpha", "abd"},
+		{"from:alp*", "abd"},
+		{"from:side", "ab"},
+		{`from:"side alpha"`, "ab"}, // "Alpha Side alpha@..." holds it too
+		{`from:"side side"`, ""},
+		{"filename:alpha", "b"},
+		{"to:alpha", "bd"},
+		{"with:alpha", "abd"},
+		{"body:alpha", "abc"},
+		{`body:"quay side"`, "c"},
+	}
+	for _, tc := range tests {
+		var want []string
+		for _, l := range tc.want {
+			want = append(want, ids[string(l)])
+		}
+		var got []string
+		if err := st.Search(ctx, mustParse(t, tc.q), store.SearchOptions{}, func(h store.Hit) error {
+			got = append(got, h.Message.ID)
+			return nil
+		}); err != nil {
+			t.Fatalf("%s: %v", tc.q, err)
+		}
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: got %v, want %v (messages %v)", tc.q, got, want, ids)
+		}
+	}
+}

@@ -59,16 +59,23 @@ func tsJoinWeights(ws []string, prefix bool, op, weights string) string {
 	return strings.Join(parts, op)
 }
 
-// fieldWeights are the weights msgrank's vector gives a field's words
-// (schema: setweight in v_all), for the fields whose words keep their
-// weight there. The vector lists the subject (A) first, then the sender
-// and file names (B): PostgreSQL keeps at most 256 positions of a word
-// and drops the later ones, so the words of the fields after them (the
-// recipients, C, and the body, D) may have lost theirs.
+// fieldWeights are, for a field, the weights of msgrank's vector (schema:
+// setweight in v_all) that a message holding one of the field's words
+// has for that word: its own, and those of the fields before it. The
+// vector lists the subject (A), then the sender and file names (B), the
+// recipients (C), the rest (D), and PostgreSQL keeps 256 positions of a
+// word, dropping later ones: a word that fills the subject loses the
+// sender's positions, but then has A's (TestWeightedFields). The subject
+// comes first, so its words always keep weight A.
 var fieldWeights = map[string]string{
 	query.FieldSubject:  "A",
-	query.FieldFrom:     "B",
-	query.FieldFilename: "B",
+	query.FieldFrom:     "AB",
+	query.FieldFilename: "AB",
+	query.FieldTo:       "ABC",
+	query.FieldCc:       "ABC",
+	query.FieldBcc:      "ABC",
+	query.FieldWith:     "ABC",
+	query.FieldPerson:   "ABC",
 }
 
 // compiler renders query nodes as SQL over messages m, msgtext t and msgrank r,
@@ -201,8 +208,8 @@ func (c *compiler) textTerm(t query.Term) string {
 	phrase := c.arg(tsPhrase(ws, t.Prefix))
 	all := phrase
 	if w := fieldWeights[t.Field]; w != "" {
-		// Narrowed by the field's weight in msgrank (subject:dulym: 9,905
-		// rows to check in msgtext instead of the word's 81,276).
+		// Narrowed by the field's weights in msgrank, before the field's
+		// own vector is read in msgtext.
 		all = c.arg(tsJoinWeights(ws, t.Prefix, " & ", w))
 	} else if len(ws) > 1 {
 		all = c.arg(tsAll(ws, t.Prefix))
