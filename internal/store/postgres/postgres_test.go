@@ -667,3 +667,65 @@ func TestWeightedFields(t *testing.T) {
 		}
 	}
 }
+
+// TestMigrateThreads: a case from before migration 6 (threads kept in
+// messages' own columns) keeps its threads when its assignments move to
+// the threads table.
+func TestMigrateThreads(t *testing.T) {
+	ctx := context.Background()
+	st, name := openTemp(t)
+	run, _ := st.BeginRun(ctx, "/input")
+	var b store.Batch
+	for i, mid := range []string{"root@harbor.example", "reply@harbor.example"} {
+		b.Messages = append(b.Messages, &model.Message{Kind: model.KindNative, MessageID: mid, ContentHash: mid, Subject: "berth",
+			Sources: []model.Source{{Path: "a.mbox", Offset: int64(i)}}})
+	}
+	if _, err := st.Write(ctx, run, b); err != nil {
+		t.Fatal(err)
+	}
+	root, reply := b.Messages[0].ID, b.Messages[1].ID
+	// Back to schema 5: threads in messages, no threads table.
+	for _, q := range []string{
+		`DROP TABLE threads`,
+		`CREATE INDEX messages_thread ON messages(thread_id) WHERE thread_id <> ''`,
+		`UPDATE messages SET thread_id = 'th1', parent_id = CASE WHEN id = '` + reply + `' THEN '` + root + `' ELSE '' END`,
+		`UPDATE schema_version SET version = 5`,
+	} {
+		if _, err := st.Pool().Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	st.Close()
+	st2, err := Open(ctx, testDSN(), name)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer st2.Close()
+	if v := schemaVersion(t, st2); v != len(migrations) {
+		t.Errorf("schema_version = %d, want %d", v, len(migrations))
+	}
+	entries, err := st2.Thread(ctx, "th1")
+	if err != nil || len(entries) != 2 {
+		t.Fatalf("Thread(th1) = %d entries, %v", len(entries), err)
+	}
+	got, err := st2.Get(ctx, reply)
+	if err != nil || got.ThreadID != "th1" || got.ParentID != root {
+		t.Errorf("Get(reply) thread %q parent %q, %v", got.ThreadID, got.ParentID, err)
+	}
+	if n, err := st2.Count(ctx, mustParse(t, "thread:th1")); err != nil || n != 2 {
+		t.Errorf("Count(thread:th1) = %d, %v", n, err)
+	}
+	if s, err := st2.Stats(ctx); err != nil || s.Threads != 1 {
+		t.Errorf("Stats: %d threads, %v", s.Threads, err)
+	}
+	// A new threading pass replaces the migrated assignments.
+	if err := st2.SetThreads(ctx, []store.ThreadAssignment{{ID: root, ThreadID: "th2"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := st2.Get(ctx, reply); got.ThreadID != "" || got.ParentID != "" {
+		t.Errorf("after SetThreads without it, reply has thread %q parent %q", got.ThreadID, got.ParentID)
+	}
+	if got, _ := st2.Get(ctx, root); got.ThreadID != "th2" {
+		t.Errorf("after SetThreads, root has thread %q", got.ThreadID)
+	}
+}

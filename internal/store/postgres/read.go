@@ -38,7 +38,9 @@ var (
 // msgCols are the messages columns scanned by scanMessage, prefixed "m.".
 const msgCols = `m.id, m.kind, m.mid, m.in_reply_to, m.refs, m.date_utc, m.date_offset, m.date_raw, m.date_flag,
 m.from_name, m.from_addr, m.sender, m.to_, m.cc, m.bcc, m.reply_to, m.headers, m.warnings,
-m.flags, m.size, m.raw_sha256, m.content_hash, m.confidence, m.container_id, m.thread_id, m.parent_id, m.copy_of`
+m.flags, m.size, m.raw_sha256, m.content_hash, m.confidence, m.container_id,
+  coalesce((SELECT th.thread_id FROM threads th WHERE th.rowid = m.rowid), ''),
+  coalesce((SELECT th.parent_id FROM threads th WHERE th.rowid = m.rowid), ''), m.copy_of`
 
 // sourcesJSON is a column of the message's sources, with those of the
 // printed copies linked to it, as a JSON array in model.Source's
@@ -295,13 +297,15 @@ func (s *Store) SetThreads(ctx context.Context, as []store.ThreadAssignment, ph 
 		// then nests loops over 100,000s of IDs (hours at 100k messages):
 		// hash joins only, for this transaction.
 		{"plan", `SET LOCAL enable_nestloop = off`, nil},
-		{"assign threads", `UPDATE messages m SET thread_id = u.thread_id, parent_id = u.parent_id
-			FROM unnest($1::text[], $2::text[], $3::text[]) AS u(id, thread_id, parent_id)
-			WHERE m.id = u.id AND (m.thread_id <> u.thread_id OR m.parent_id <> u.parent_id)`, []any{ids, threads, parents}},
+		{"assign threads", `INSERT INTO threads(rowid, thread_id, parent_id)
+			SELECT m.rowid, u.thread_id, u.parent_id
+			FROM unnest($1::text[], $2::text[], $3::text[]) AS u(id, thread_id, parent_id) JOIN messages m ON m.id = u.id
+			ON CONFLICT (rowid) DO UPDATE SET thread_id = excluded.thread_id, parent_id = excluded.parent_id
+			WHERE threads.thread_id <> excluded.thread_id OR threads.parent_id <> excluded.parent_id`, []any{ids, threads, parents}},
 		// Replace means replace: messages without an assignment lose the
 		// one a previous threading pass gave them.
-		{"clear stale threads", `UPDATE messages m SET thread_id = '', parent_id = ''
-			WHERE (m.thread_id <> '' OR m.parent_id <> '') AND NOT EXISTS (SELECT 1 FROM unnest($1::text[]) AS u(id) WHERE u.id = m.id)`, []any{ids}},
+		{"clear stale threads", `DELETE FROM threads th USING messages m
+			WHERE m.rowid = th.rowid AND NOT EXISTS (SELECT 1 FROM unnest($1::text[]) AS u(id) WHERE u.id = m.id)`, []any{ids}},
 		{"clear placeholders", `DELETE FROM placeholders`, nil},
 		{"store placeholders", `INSERT INTO placeholders(id, mid, thread_id, parent_id)
 			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])`, []any{pIDs, pMIDs, pThreads, pParents}},
@@ -327,7 +331,7 @@ func (s *Store) Thread(ctx context.Context, threadID string) ([]store.ThreadEntr
 		return nil, fmt.Errorf("%w: message has no thread yet (finish the ingest to thread it)", store.ErrNotFound)
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+msgCols+`, t.subject FROM messages m JOIN msgtext t ON t.rowid = m.rowid
-		WHERE m.thread_id = $1 ORDER BY m.date_utc ASC NULLS LAST, m.id`, clean(threadID))
+		WHERE m.rowid IN (SELECT rowid FROM threads WHERE thread_id = $1) ORDER BY m.date_utc ASC NULLS LAST, m.id`, clean(threadID))
 	if err != nil {
 		return nil, fmt.Errorf("postgres: thread %s: %w", threadID, err)
 	}
@@ -396,7 +400,7 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 		(SELECT count(*) FROM sources) - (SELECT count(*) FROM sources WHERE message_rowid IN (SELECT rowid FROM messages WHERE kind = 'page')),
 		(`+dup+`),
 		count(*) FILTER (WHERE 'mid_conflict' = ANY (flags)),
-		(SELECT count(DISTINCT thread_id) FROM messages WHERE thread_id <> ''),
+		(SELECT count(DISTINCT thread_id) FROM threads WHERE thread_id <> ''),
 		(SELECT count(*) FROM placeholders),
 		(SELECT count(*) FROM attachments),
 		(SELECT count(*) FROM files),

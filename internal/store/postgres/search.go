@@ -310,7 +310,7 @@ func (c *compiler) exactTerm(t query.Term) (string, error) {
 	}
 	switch t.Field {
 	case query.FieldThread:
-		return eq("m.thread_id"), nil
+		return "m.rowid IN (SELECT rowid FROM threads WHERE " + eq("thread_id") + ")", nil
 	case query.FieldID:
 		return `m.id LIKE ` + c.arg(likePrefix(strings.ToLower(v))), nil
 	case query.FieldKind:
