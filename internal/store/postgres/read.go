@@ -35,12 +35,15 @@ var (
 	vectorCols = [numFields]string{"v_subject", "v_body", "v_sender", "v_to", "v_cc", "v_bcc", "v_filename", "v_atttext"}
 )
 
-// msgCols are the messages columns scanned by scanMessage, prefixed "m.".
+// msgCols are the messages columns scanned by scanMessage, prefixed "m."
+// (and "th.": a query reading them adds threadsJoin).
 const msgCols = `m.id, m.kind, m.mid, m.in_reply_to, m.refs, m.date_utc, m.date_offset, m.date_raw, m.date_flag,
 m.from_name, m.from_addr, m.sender, m.to_, m.cc, m.bcc, m.reply_to, m.headers, m.warnings,
 m.flags, m.size, m.raw_sha256, m.content_hash, m.confidence, m.container_id,
-  coalesce((SELECT th.thread_id FROM threads th WHERE th.rowid = m.rowid), ''),
-  coalesce((SELECT th.parent_id FROM threads th WHERE th.rowid = m.rowid), ''), m.copy_of`
+  coalesce(th.thread_id, ''), coalesce(th.parent_id, ''), m.copy_of`
+
+// threadsJoin joins a message's thread assignment (th), which msgCols reads.
+const threadsJoin = ` LEFT JOIN threads th ON th.rowid = m.rowid`
 
 // sourcesJSON is a column of the message's sources, with those of the
 // printed copies linked to it, as a JSON array in model.Source's
@@ -89,7 +92,7 @@ func scanMessage(row pgx.Row, extra ...any) (*model.Message, error) {
 }
 
 const getQuery = `SELECT ` + msgCols + `, m.body_html, t.subject, t.body, ` + sourcesJSON + `, ` + attachmentsJSON + `, ` + copiesJSON + `
-FROM messages m JOIN msgtext t ON t.rowid = m.rowid`
+FROM messages m JOIN msgtext t ON t.rowid = m.rowid` + threadsJoin
 
 // scanFull scans a getQuery row.
 func scanFull(row pgx.Row) (*model.Message, error) {
@@ -185,12 +188,12 @@ func (s *Store) loadListed(ctx context.Context, list string, args []any, query s
 // listQuery reads messages as listings (Store.Messages): no text, HTML,
 // header list or attachments.
 var listQuery = `SELECT ` + strings.Replace(msgCols, "m.headers", "'[]'::jsonb", 1) + `, '', t.subject, '', ` + sourcesJSON + `, '[]'::jsonb, ` + copiesJSON + `
-FROM messages m JOIN msgtext t ON t.rowid = m.rowid`
+FROM messages m JOIN msgtext t ON t.rowid = m.rowid` + threadsJoin
 
 // textQuery reads messages for EachText: no HTML, header list or
 // attachments.
 var textQuery = `SELECT ` + strings.Replace(msgCols, "m.headers", "'[]'::jsonb", 1) + `, '', t.subject, t.body, ` + sourcesJSON + `, '[]'::jsonb, ` + copiesJSON + `
-FROM messages m JOIN msgtext t ON t.rowid = m.rowid`
+FROM messages m JOIN msgtext t ON t.rowid = m.rowid` + threadsJoin
 
 // load reads the messages ids with query (getQuery, textQuery or listQuery) in
 // chunks and passes them to fn in that order.
@@ -330,7 +333,7 @@ func (s *Store) Thread(ctx context.Context, threadID string) ([]store.ThreadEntr
 	if threadID == "" {
 		return nil, fmt.Errorf("%w: message has no thread yet (finish the ingest to thread it)", store.ErrNotFound)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+msgCols+`, t.subject FROM messages m JOIN msgtext t ON t.rowid = m.rowid
+	rows, err := s.pool.Query(ctx, `SELECT `+msgCols+`, t.subject FROM messages m JOIN msgtext t ON t.rowid = m.rowid`+threadsJoin+`
 		WHERE m.rowid IN (SELECT rowid FROM threads WHERE thread_id = $1) ORDER BY m.date_utc ASC NULLS LAST, m.id`, clean(threadID))
 	if err != nil {
 		return nil, fmt.Errorf("postgres: thread %s: %w", threadID, err)

@@ -578,7 +578,7 @@ func (s *Store) Search(ctx context.Context, q query.Node, opts store.SearchOptio
 		inner = `SELECT m.rowid, ` + hitCols + `, t.subject, ` + texts("t") + `, k.rank AS rank
 		FROM (SELECT r.rowid, ` + rank + ` AS rank FROM ` + textFrom(p.textWhere) + ` WHERE (` + p.textWhere + `) AND ` + notPage + `
 		  ORDER BY rank DESC, r.rowid LIMIT ` + c.arg(limit) + `::bigint OFFSET ` + c.arg(int64(max(opts.Offset, 0))) + `::bigint) k
-		JOIN messages m ON m.rowid = k.rowid JOIN msgtext t ON t.rowid = k.rowid`
+		JOIN messages m ON m.rowid = k.rowid JOIN msgtext t ON t.rowid = k.rowid` + threadsJoin
 		page = ` ORDER BY ` + order
 	case !copies:
 		// The page is chosen over the narrow tables (messages, msgrank,
@@ -591,7 +591,7 @@ func (s *Store) Search(ctx context.Context, q query.Node, opts store.SearchOptio
 		inner = `SELECT m.rowid, ` + hitCols + `, t.subject, ` + texts("t") + `, k.rank AS rank
 		FROM (SELECT m.rowid, ` + rank + ` AS rank FROM ` + from + ` WHERE ` + p.where + `
 		  ORDER BY ` + order + ` LIMIT ` + c.arg(limit) + `::bigint OFFSET ` + c.arg(int64(max(opts.Offset, 0))) + `::bigint) k
-		JOIN messages m ON m.rowid = k.rowid LEFT JOIN msgtext t ON t.rowid = k.rowid`
+		JOIN messages m ON m.rowid = k.rowid LEFT JOIN msgtext t ON t.rowid = k.rowid` + threadsJoin
 		page = ` ORDER BY ` + order
 	default:
 		// Hits on printed copies are reported as their native message,
@@ -601,7 +601,7 @@ func (s *Store) Search(ctx context.Context, q query.Node, opts store.SearchOptio
 		    SELECT ` + canonical + ` AS canon, ` + rank + ` AS rank, m.rowid AS src
 		    FROM ` + fromAll + ` WHERE ` + p.where + `) x
 		  ORDER BY canon, rank DESC, src) b
-		JOIN messages m ON m.rowid = b.canon JOIN msgtext t ON t.rowid = m.rowid JOIN msgtext st ON st.rowid = b.src`
+		JOIN messages m ON m.rowid = b.canon JOIN msgtext t ON t.rowid = m.rowid JOIN msgtext st ON st.rowid = b.src` + threadsJoin
 	}
 	if page == "" {
 		page = ` ORDER BY ` + order + ` LIMIT ` + c.arg(limit) + `::bigint OFFSET ` + c.arg(int64(max(opts.Offset, 0))) + `::bigint`
