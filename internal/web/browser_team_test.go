@@ -32,7 +32,7 @@ func TestBrowserTeam(t *testing.T) {
 		t.Errorf("banner %q", banner)
 	}
 	b.shot(t, "team-1-search.png")
-	b.do(t, "open", chromedp.Click(chromedp.CSS(".hit a.subj")))
+	b.click(t, "open", ".hit a.subj")
 	b.waitJS(t, "reader", `!!document.querySelector(".reader")`)
 	if txt := eval[string](t, b, `document.body.innerText`); len(leaks(txt)) > 0 || !strings.Contains(txt, "[protected 1]") {
 		t.Errorf("reader text leaks %v", leaks(txt))
@@ -43,7 +43,7 @@ func TestBrowserTeam(t *testing.T) {
 	b.shot(t, "team-2-graph.png")
 	b.do(t, "node click", chromedp.Evaluate[chromedp.Void](`(() => { const cy = document.getElementById("graph")._cyreg.cy; cy.nodes()[0].emit("tap"); })()`))
 	b.waitJS(t, "person", `location.pathname.startsWith(`+jsString(a+"/p/")+`) && !!document.querySelector(".personpage")`)
-	b.do(t, "log out", chromedp.Click(chromedp.CSS(`.account button`)))
+	b.click(t, "log out", ".account button")
 	b.waitJS(t, "logged out", `location.pathname === "/login"`)
 	b.do(t, "case after logout", chromedp.Navigate(site+a+"/"))
 	b.waitJS(t, "login again", `location.pathname === "/login"`)

@@ -111,6 +111,19 @@ func (b *browser) do(t *testing.T, what string, steps ...chromedp.Action[chromed
 	}
 }
 
+// click clicks the element css selects, in the page, once it exists: a
+// chromedp click finds the node first and fails if the page replaced it
+// meanwhile ("Could not find node with given id"), as htmx and late
+// navigations do.
+func (b *browser) click(t *testing.T, what, css string) {
+	t.Helper()
+	sel := "document.querySelector(" + jsString(css) + ")"
+	b.waitJS(t, what, "!!"+sel)
+	// After the evaluation returns, so a navigation it starts cannot
+	// cut the evaluation short.
+	eval[any](t, b, "(el => setTimeout(() => el.click(), 0))("+sel+")")
+}
+
 // eval evaluates a JavaScript expression.
 func eval[T any](t *testing.T, b *browser, expr string) T {
 	t.Helper()

@@ -311,8 +311,13 @@ func ListCases(ctx context.Context, dsn string) ([]CaseInfo, error) {
 	out := []CaseInfo{}
 	for _, s := range schemas {
 		ci := CaseInfo{Schema: s}
-		err := conn.QueryRow(ctx, `SELECT i.name, i.created, v.version FROM `+ident(s)+`.case_info i, `+ident(s)+`.schema_version v LIMIT 1`).
-			Scan(&ci.Name, &ci.Created, &ci.Version)
+		// One table per statement: a statement reading both would hold
+		// the lock of one while waiting for the other, and deadlock with
+		// a DropCase taking them in the other order (seen in CI).
+		err := conn.QueryRow(ctx, `SELECT name, created FROM `+ident(s)+`.case_info LIMIT 1`).Scan(&ci.Name, &ci.Created)
+		if err == nil {
+			err = conn.QueryRow(ctx, `SELECT version FROM `+ident(s)+`.schema_version LIMIT 1`).Scan(&ci.Version)
+		}
 		if errors.Is(err, pgx.ErrNoRows) || dropped(err) {
 			continue // being created, or dropped since it was listed
 		}
