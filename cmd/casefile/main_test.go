@@ -9,6 +9,8 @@ import (
 	"github.com/casefile/casefile/internal/queue"
 	"github.com/casefile/casefile/internal/store/postgres"
 	"github.com/casefile/casefile/internal/testutil"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"net"
 	"os"
 	"os/exec"
@@ -33,9 +35,40 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "build casefile: %v\n%s", err, out)
 		os.Exit(1)
 	}
+	// The queue tests' workers and 'ingest --queue' runs get streams of
+	// their own, so two test processes on one NATS server (or a real
+	// deployment there) never take each other's units.
+	qname := fmt.Sprintf("clitest%d_%d", os.Getpid(), time.Now().UnixNano()%1e6)
+	os.Setenv("CASEFILE_QUEUE_NAME", qname)
 	code := m.Run()
+	deleteQueue(qname)
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// testQueue is the queue the CLI uses under TestMain's CASEFILE_QUEUE_NAME.
+func testQueue() queue.Config {
+	up := strings.ToUpper(os.Getenv("CASEFILE_QUEUE_NAME"))
+	return queue.Config{Stream: "CASEFILE_WORK_" + up, DeadStream: "CASEFILE_DEAD_" + up, Prefix: "casefile_" + os.Getenv("CASEFILE_QUEUE_NAME")}
+}
+
+// deleteQueue removes the streams of the queue name, if NATS is there.
+func deleteQueue(name string) {
+	nc, err := nats.Connect("nats://127.0.0.1:4222", nats.Timeout(2*time.Second))
+	if err != nil {
+		return
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	up := strings.ToUpper(name)
+	for _, s := range []string{"CASEFILE_WORK_" + up, "CASEFILE_DEAD_" + up} {
+		_ = js.DeleteStream(ctx, s) // absent when no queue test ran
+	}
 }
 
 type result struct {
@@ -500,7 +533,7 @@ func TestQueueIngestWorkerKilled(t *testing.T) {
 	db := initDBCase(t, "killtest")
 	name := db[len(db)-1]
 	// The poison unit: a file that is gone by the time a worker looks.
-	q, err := queue.Connect(context.Background(), "nats://127.0.0.1:4222", queue.Config{})
+	q, err := queue.Connect(context.Background(), "nats://127.0.0.1:4222", testQueue())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -178,7 +179,11 @@ on every worker (a shared file system). Stop with Ctrl-C.`,
 				return usage("worker needs --db: the PostgreSQL server holding the cases")
 			}
 			defer throughputGC()()
-			q, err := queue.Connect(ctx, natsURL, queue.Config{})
+			qc, err := queueConfig()
+			if err != nil {
+				return err
+			}
+			q, err := queue.Connect(ctx, natsURL, qc)
 			if err != nil {
 				return err
 			}
@@ -206,6 +211,38 @@ on every worker (a shared file system). Stop with Ctrl-C.`,
 	return cmd
 }
 
+// queueConfig is the work queue of this deployment. CASEFILE_QUEUE_NAME,
+// when set, gives it streams and subjects of its own (CASEFILE_WORK_NAME,
+// casefile_name.work.CASE), so two deployments, or two test runs, can
+// share a NATS server without taking each other's work units. Workers and
+// 'ingest --queue' must use the same name.
+func queueConfig() (queue.Config, error) {
+	name := os.Getenv("CASEFILE_QUEUE_NAME")
+	if name == "" {
+		return queue.Config{}, nil
+	}
+	if !validQueueName(name) {
+		return queue.Config{}, usage("CASEFILE_QUEUE_NAME %q: use 1 to 32 lower-case letters, digits or _", name)
+	}
+	up := strings.ToUpper(name)
+	return queue.Config{Stream: "CASEFILE_WORK_" + up, DeadStream: "CASEFILE_DEAD_" + up, Prefix: "casefile_" + name}, nil
+}
+
+// validQueueName reports whether name can name streams and a subject
+// token: lower-case letters, digits and _, at most 32. (Upper case is
+// left out so that two names never map to one stream name.)
+func validQueueName(name string) bool {
+	if name == "" || len(name) > 32 {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {
 		return v
@@ -218,7 +255,11 @@ func envOr(name, def string) string {
 func queueIngest(ctx context.Context, e *env, c *casedir.Case, natsURL, root string, quiet bool) (queue.EnqueueResult, queue.Progress, ingest.CompleteStats, error) {
 	var cs ingest.CompleteStats
 	var prog queue.Progress
-	q, err := queue.Connect(ctx, natsURL, queue.Config{})
+	qc, err := queueConfig()
+	if err != nil {
+		return queue.EnqueueResult{}, prog, cs, err
+	}
+	q, err := queue.Connect(ctx, natsURL, qc)
 	if err != nil {
 		return queue.EnqueueResult{}, prog, cs, err
 	}
@@ -262,7 +303,11 @@ func queueIngest(ctx context.Context, e *env, c *casedir.Case, natsURL, root str
 
 // printDead lists a case's dead letters on stderr.
 func printDead(ctx context.Context, e *env, natsURL string) error {
-	q, err := queue.Connect(ctx, natsURL, queue.Config{})
+	qc, err := queueConfig()
+	if err != nil {
+		return err
+	}
+	q, err := queue.Connect(ctx, natsURL, qc)
 	if err != nil {
 		return err
 	}
