@@ -41,19 +41,22 @@ func TestMain(m *testing.M) {
 	qname := fmt.Sprintf("clitest%d_%d", os.Getpid(), time.Now().UnixNano()%1e6)
 	os.Setenv("CASEFILE_QUEUE_NAME", qname)
 	code := m.Run()
-	deleteQueue(qname)
+	deleteQueue()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
 
 // testQueue is the queue the CLI uses under TestMain's CASEFILE_QUEUE_NAME.
 func testQueue() queue.Config {
-	up := strings.ToUpper(os.Getenv("CASEFILE_QUEUE_NAME"))
-	return queue.Config{Stream: "CASEFILE_WORK_" + up, DeadStream: "CASEFILE_DEAD_" + up, Prefix: "casefile_" + os.Getenv("CASEFILE_QUEUE_NAME")}
+	c, err := queue.Named(os.Getenv("CASEFILE_QUEUE_NAME"))
+	if err != nil {
+		panic(err)
+	}
+	return c
 }
 
-// deleteQueue removes the streams of the queue name, if NATS is there.
-func deleteQueue(name string) {
+// deleteQueue removes the streams of the test queue, if NATS is there.
+func deleteQueue() {
 	nc, err := nats.Connect("nats://127.0.0.1:4222", nats.Timeout(2*time.Second))
 	if err != nil {
 		return
@@ -65,8 +68,8 @@ func deleteQueue(name string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	up := strings.ToUpper(name)
-	for _, s := range []string{"CASEFILE_WORK_" + up, "CASEFILE_DEAD_" + up} {
+	c := testQueue()
+	for _, s := range []string{c.Stream, c.DeadStream} {
 		_ = js.DeleteStream(ctx, s) // absent when no queue test ran
 	}
 }

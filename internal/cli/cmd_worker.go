@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -211,36 +210,15 @@ on every worker (a shared file system). Stop with Ctrl-C.`,
 	return cmd
 }
 
-// queueConfig is the work queue of this deployment. CASEFILE_QUEUE_NAME,
-// when set, gives it streams and subjects of its own (CASEFILE_WORK_NAME,
-// casefile_name.work.CASE), so two deployments, or two test runs, can
-// share a NATS server without taking each other's work units. Workers and
-// 'ingest --queue' must use the same name.
+// queueConfig is the work queue of this deployment: CASEFILE_QUEUE_NAME,
+// when set, names a queue of its own (queue.Named). Workers and 'ingest
+// --queue' must use the same name.
 func queueConfig() (queue.Config, error) {
-	name := os.Getenv("CASEFILE_QUEUE_NAME")
-	if name == "" {
-		return queue.Config{}, nil
+	c, err := queue.Named(os.Getenv("CASEFILE_QUEUE_NAME"))
+	if err != nil {
+		return c, usage("CASEFILE_QUEUE_NAME: %v", err)
 	}
-	if !validQueueName(name) {
-		return queue.Config{}, usage("CASEFILE_QUEUE_NAME %q: use 1 to 32 lower-case letters, digits or _", name)
-	}
-	up := strings.ToUpper(name)
-	return queue.Config{Stream: "CASEFILE_WORK_" + up, DeadStream: "CASEFILE_DEAD_" + up, Prefix: "casefile_" + name}, nil
-}
-
-// validQueueName reports whether name can name streams and a subject
-// token: lower-case letters, digits and _, at most 32. (Upper case is
-// left out so that two names never map to one stream name.)
-func validQueueName(name string) bool {
-	if name == "" || len(name) > 32 {
-		return false
-	}
-	for _, r := range name {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
-			return false
-		}
-	}
-	return true
+	return c, nil
 }
 
 func envOr(name, def string) string {

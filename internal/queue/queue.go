@@ -112,6 +112,36 @@ type Config struct {
 	Replicas int
 }
 
+// Named is the configuration of the queue called name: streams and
+// subjects of its own (CASEFILE_WORK_NAME, CASEFILE_DEAD_NAME,
+// casefile_name.work.<case>), so two deployments, or two test runs, can
+// share a NATS server without taking each other's units. The name is 1 to
+// 32 lower-case letters, digits or _ (upper case is left out so that two
+// names never map to one stream name). An empty name is the default
+// queue.
+func Named(name string) (Config, error) {
+	if name == "" {
+		return Config{}, nil
+	}
+	if !validName(name) {
+		return Config{}, fmt.Errorf("queue name %q: use 1 to 32 lower-case letters, digits or _", name)
+	}
+	up := strings.ToUpper(name)
+	return Config{Stream: "CASEFILE_WORK_" + up, DeadStream: "CASEFILE_DEAD_" + up, Prefix: "casefile_" + name}, nil
+}
+
+func validName(name string) bool {
+	if len(name) > 32 {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 func (c Config) withDefaults() Config {
 	if c.Stream == "" {
 		c.Stream = "CASEFILE_WORK"

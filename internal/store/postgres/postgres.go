@@ -598,7 +598,6 @@ func (s *Store) analyzeStale(ctx context.Context) ([]string, error) {
 		}
 	}
 	slices.Sort(stale)
-	stale = slices.Compact(stale)
 	if len(stale) == 0 {
 		return nil, nil
 	}

@@ -197,12 +197,12 @@ func (c *compiler) textTerm(t query.Term) string {
 	if len(ws) == 0 {
 		return "FALSE" // nothing searchable (the parser refuses such terms)
 	}
-	if t.Field == query.FieldSubject {
+	if w := fieldWeights[t.Field]; w == "A" {
 		// The subject's words are msgrank's only A-weighted ones, and
 		// they are kept whole (first in the vector; see fieldWeights):
 		// the weighted phrase there is the whole test, without reading
 		// msgtext (subject:dulym at 100k: 135-190 ms to ~60 ms).
-		return "r.v @@ " + c.arg(tsJoinWeights(ws, t.Prefix, " <-> ", "A")) + "::tsquery"
+		return "r.v @@ " + c.arg(tsJoinWeights(ws, t.Prefix, " <-> ", w)) + "::tsquery"
 	}
 	cols := fieldCols[t.Field]
 	phrase := c.arg(tsPhrase(ws, t.Prefix))
