@@ -551,7 +551,7 @@ WHERE mid <> '' AND NOT ('mid_conflict' = ANY (flags))
 }
 
 // analyzedTables are the tables whose planner statistics shape searches.
-var analyzedTables = []string{"messages", "msgtext", "msgrank", "sources"}
+var analyzedTables = []string{"messages", "msgtext", "msgrank", "sources", "threads"}
 
 // staleStats reports whether a table needs ANALYZE: it never had one, or
 // at least 50 rows plus a tenth of its rows changed since (autovacuum's
