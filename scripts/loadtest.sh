@@ -8,8 +8,11 @@
 # database on 127.0.0.1) unless the case "$LOADTEST_CASE" (default
 # loadtest) already holds messages; QUERIES has one query per line (the
 # casebench work folder's queries.txt is the reference set). Each
-# connection cycles through the queries in order. Needs wrk (Debian
-# package wrk) and a running PostgreSQL; prints wrk's report.
+# connection cycles through the queries in order, after one warm-up pass
+# that checks every query answers 200. LOADTEST_RESULT_CACHE is serve's
+# --result-cache (default its default; 0 measures every search against
+# the database). Needs wrk (Debian package wrk) and a running
+# PostgreSQL; prints wrk's report.
 set -euo pipefail
 maildir=${1:?usage: loadtest.sh MAILDIR QUERIES [SECONDS]}
 queries=${2:?usage: loadtest.sh MAILDIR QUERIES [SECONDS]}
@@ -35,7 +38,9 @@ fi
 token=$("$bin" user token add loadtest --label loadtest --expires 1d --json | sed -n 's/.*"token": *"\([^"]*\)".*/\1/p')
 [ -n "$token" ] || { echo "loadtest: could not create a token" >&2; exit 1; }
 
-"$bin" serve --data-dir "$data" --addr "$addr" >"$data/serve.log" 2>&1 &
+cache=()
+[ -n "${LOADTEST_RESULT_CACHE:-}" ] && cache=(--result-cache "$LOADTEST_RESULT_CACHE")
+"$bin" serve --data-dir "$data" --addr "$addr" "${cache[@]}" >"$data/serve.log" 2>&1 &
 srv=$!
 trap 'kill $srv 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -fsS -o /dev/null "http://$addr/login" 2>/dev/null && break; sleep 0.2; done
@@ -48,7 +53,7 @@ for q in open(sys.argv[1]):
     if q:
         print("/c/%s/?q=%s" % (urllib.parse.quote(sys.argv[2]), urllib.parse.quote(q)))
 EOF
-for p in $(head -1 "$paths"); do
+for p in $(cat "$paths"); do
   code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "http://$addr$p")
   [ "$code" = 200 ] || { echo "loadtest: $p answered $code" >&2; exit 1; }
 done
@@ -69,5 +74,5 @@ sb=$(psql "$CASEFILE_DB" -Atc "SELECT setting::bigint * 8192 / 1048576 FROM pg_s
 if [ -n "$sb" ] && [ "$sb" -lt 1024 ]; then
   echo "loadtest: PostgreSQL shared_buffers is ${sb}MB; for numbers like a tuned server: ALTER SYSTEM SET shared_buffers = '4GB', then restart PostgreSQL" >&2
 fi
-echo "loadtest: $(wc -l <"$paths") queries, $secs s, wrk -t2 -c8, shared_buffers ${sb:-?}MB" >&2
+echo "loadtest: $(wc -l <"$paths") queries, $secs s, wrk -t2 -c8, shared_buffers ${sb:-?}MB, result cache ${LOADTEST_RESULT_CACHE:-default}" >&2
 LOADTEST_PATHS=$paths LOADTEST_TOKEN=$token wrk -t2 -c8 -d"${secs}s" --latency -s "$data/mix.lua" "http://$addr"

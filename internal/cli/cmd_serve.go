@@ -31,7 +31,9 @@ type serveOptions struct {
 	// TrustedProxies are reverse proxies (CIDR or address) whose
 	// X-Forwarded-For is believed (team server).
 	TrustedProxies []string
-	team           teamFlags
+	// ResultCache is web.Options.ResultCache (--result-cache).
+	ResultCache int
+	team        teamFlags
 }
 
 func cmdServe(e *env) *cobra.Command {
@@ -75,6 +77,7 @@ Examples:
 	cmd.Flags().StringVar(&o.TLSCert, "tls-cert", "", "serve HTTPS with this certificate (PEM; with --tls-key)")
 	cmd.Flags().StringVar(&o.TLSKey, "tls-key", "", "the certificate's private key (PEM)")
 	cmd.Flags().StringSliceVar(&o.TrustedProxies, "trusted-proxy", nil, "team mode: address or CIDR of a reverse proxy whose X-Forwarded-For names the client (repeatable)")
+	cmd.Flags().IntVar(&o.ResultCache, "result-cache", web.DefaultResultCache, "search pages and counts kept per case while it is unchanged (0 keeps none)")
 	cmd.Flags().BoolVar(&e.jsonOut, "json", false, `print {"url", "addr", "case"} (team mode: {"url", "addr", "mode"}) as JSON once listening`)
 	o.team.add(e, cmd)
 	return cmd
@@ -134,7 +137,7 @@ func (e *env) serve(ctx context.Context, o serveOptions, ready func(url string))
 	}
 	bound := ln.Addr().String()
 	srv, err := web.New(web.Options{Case: c, Addr: bound, AllowRemote: o.AllowRemote, Logger: log.New(e.stderr, "", log.LstdFlags),
-		MaskPII: e.maskPII, Unmasked: e.unmask})
+		MaskPII: e.maskPII, Unmasked: e.unmask, ResultCache: resultCacheOption(o.ResultCache)})
 	if err != nil {
 		ln.Close()
 		return err
@@ -181,7 +184,7 @@ func (e *env) serveTeam(ctx context.Context, o serveOptions, host string, remote
 	}
 	bound := ln.Addr().String()
 	hub, err := web.NewHub(web.HubOptions{DSN: e.db, DataDir: e.dataDir, Team: tc.svc, Addr: bound, TrustedProxies: proxies,
-		MaskPII: e.maskPII, Logger: log.New(e.stderr, "", log.LstdFlags)})
+		MaskPII: e.maskPII, ResultCache: resultCacheOption(o.ResultCache), Logger: log.New(e.stderr, "", log.LstdFlags)})
 	if err != nil {
 		ln.Close()
 		return err
@@ -284,4 +287,13 @@ func (e *env) run(ctx context.Context, ln net.Listener, h http.Handler, certs []
 		return fmt.Errorf("serve: shutting down: %w", err)
 	}
 	return nil
+}
+
+// resultCacheOption maps --result-cache (0: none) to
+// web.Options.ResultCache (0: the default, negative: none).
+func resultCacheOption(n int) int {
+	if n <= 0 {
+		return -1
+	}
+	return n
 }

@@ -24,7 +24,9 @@ import (
 // The benchmarks measure server time (handler, no network) of the search
 // and reader pages on a synthetic case of CASEFILE_WEB_BENCH_N messages
 // (default 5,000; the target is at most 100 ms per page at 100,000).
-// The case is built once per run in a temporary folder.
+// The case is built once per run in a temporary folder. The server keeps
+// no results (every iteration does the whole search) but in
+// BenchmarkSearchPageCached.
 
 var benchCase struct {
 	once sync.Once
@@ -73,7 +75,7 @@ func benchServer(b *testing.B) (*Server, []string, *corpus.Corpus) {
 			return
 		}
 		benchCase.c = cp
-		benchCase.srv, benchCase.err = New(Options{Case: c, Addr: testHost, Logger: log.New(io.Discard, "", 0)})
+		benchCase.srv, benchCase.err = New(Options{Case: c, Addr: testHost, Logger: log.New(io.Discard, "", 0), ResultCache: -1})
 	})
 	if benchCase.err != nil {
 		b.Fatal(benchCase.err)
@@ -124,6 +126,23 @@ func BenchmarkSearchPage(b *testing.B) {
 				benchGet(b, s, target)
 			}
 		})
+	}
+}
+
+// BenchmarkSearchPageCached measures a repeated search of the commonest
+// word with the result cache: what a reload, a colleague's identical
+// search or paging back costs.
+func BenchmarkSearchPageCached(b *testing.B) {
+	s, _, cp := benchServer(b)
+	s.results = newResultCache(0)
+	b.Cleanup(func() { s.results = nil })
+	target := "/?q=" + url.QueryEscape(cp.CommonWords()[0])
+	benchGet(b, s, target)
+	for b.Loop() {
+		benchGet(b, s, target)
+	}
+	if hits, misses := s.results.stats(); misses != 2 || hits == 0 {
+		b.Fatalf("result cache: %d hits, %d misses; want every repeat answered", hits, misses)
 	}
 }
 

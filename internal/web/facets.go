@@ -265,7 +265,8 @@ func (s *Server) handleFacets(w http.ResponseWriter, r *http.Request) {
 // node: exactly for small result sets, by Count queries over the case's
 // most common values otherwise.
 func (s *Server) computeFacets(ctx context.Context, node query.Node) (*facetData, error) {
-	total, err := s.st.Count(ctx, node)
+	gen, cached := s.generation(ctx)
+	total, err := s.count(ctx, gen, cached, node) // the search page's count
 	if err != nil {
 		return nil, err
 	}

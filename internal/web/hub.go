@@ -40,6 +40,8 @@ type HubOptions struct {
 	TrustedProxies []netip.Prefix
 	// MaskPII also masks Social Security and phone numbers.
 	MaskPII bool
+	// ResultCache is each case's Options.ResultCache.
+	ResultCache int
 	// Logger receives one line per server error; nil means log.Default().
 	Logger *log.Logger
 }
@@ -196,7 +198,7 @@ func (h *Hub) open(ctx context.Context, name string) (*hubCase, error) {
 		addr = "team:0"
 	}
 	srv, err := New(Options{Case: c, Addr: addr, AllowRemote: true, Logger: h.log, Prefix: "/c/" + url.PathEscape(name),
-		Name: name, MaskPII: h.opts.MaskPII, Access: caseAccess{h: h, name: name}})
+		Name: name, MaskPII: h.opts.MaskPII, ResultCache: h.opts.ResultCache, Access: caseAccess{h: h, name: name}})
 	if err != nil {
 		c.Close()
 		return nil, err

@@ -107,21 +107,22 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 	d.Canonical = node.String()
 	// The total is counted while the page is found: both read every
 	// match of a common word (15 and 100 ms for the commonest at 100k).
+	gen, cached := s.generation(ctx)
 	var countErr error
 	counted := make(chan struct{})
 	go func() {
 		defer close(counted)
-		d.Total, countErr = s.st.Count(ctx, node)
+		d.Total, countErr = s.count(ctx, gen, cached, node)
 	}()
 	opts := store.SearchOptions{Sort: d.Sort, Limit: size, Offset: offset, HighStart: markStart, HighEnd: markEnd}
-	err = s.st.Search(ctx, node, opts, func(h store.Hit) error {
+	hits, err := s.searchPage(ctx, gen, cached, node, opts)
+	for _, h := range hits {
 		m := h.Message
 		d.Hits = append(d.Hits, hitView{
 			ID: m.ID, Subject: m.Subject, Kind: m.Kind, ThreadID: m.ThreadID, From: m.From,
 			Date: formatDate(m.DateUTC, m.DateFlag), Snippet: highlight(maskSnippet(v.snippetMasker(), h.Snippet)), Copies: len(m.Sources),
 		})
-		return nil
-	})
+	}
 	<-counted
 	if err == nil {
 		err = countErr

@@ -112,6 +112,9 @@ type Options struct {
 	// Access connects the server to a team server: who is asking, may
 	// they show protected names, and the audit log. Nil is local mode.
 	Access Access
+	// ResultCache is how many search pages and counts are kept while
+	// the case is unchanged: 0 means DefaultResultCache, negative none.
+	ResultCache int
 }
 
 // Server serves one case. Create it with New; it is an http.Handler.
@@ -127,6 +130,7 @@ type Server struct {
 	csrf, cookie string
 	hosts        map[string]bool
 	facets       *facetCache
+	results      *resultCache
 	sanitizer    *sanitizer
 	// exactFacets is the largest result set whose facets are tallied
 	// from every hit (DefaultExactFacetLimit; tests lower it).
@@ -179,6 +183,7 @@ func New(opts Options) (*Server, error) {
 		cookie:    "casefile_csrf_" + port,
 		hosts:     allowedHosts(host, port),
 		facets:    newFacetCache(),
+		results:   newResultCache(opts.ResultCache),
 		sanitizer: newSanitizer(),
 
 		exactFacets: DefaultExactFacetLimit,

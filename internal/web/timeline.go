@@ -70,7 +70,8 @@ func (s *Server) handleTimelineData(w http.ResponseWriter, r *http.Request) {
 	}
 	out := timelineJSON{Query: node.String(), Items: []timelineItem{}}
 	dated := query.NewAnd(node, query.Has{What: query.HasDate})
-	if out.Total, err = s.st.Count(ctx, node); err != nil {
+	gen, cached := s.generation(ctx)
+	if out.Total, err = s.count(ctx, gen, cached, node); err != nil { // the search page's count
 		s.fail(w, r, err)
 		return
 	}
