@@ -67,6 +67,28 @@ func TestPacks(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	// Kept originals are buffered: another process finds them once
+	// written out (by FlushOriginals, or by this process reading one).
+	if reader.HasOriginal(shaOf(msgs[0])) {
+		t.Error("another process found an original still in the writer's buffer")
+	}
+	if !c.HasOriginal(shaOf(msgs[0])) {
+		t.Fatal("this process cannot read an original it buffered")
+	}
+	if !reader.HasOriginal(shaOf(msgs[0])) {
+		t.Fatal("reading an original did not write the buffer out")
+	}
+	late := []byte("From: buffered@harbor.example\r\n\r\nbuffered\r\n")
+	if err := c.PreserveMessage(late, shaOf(late)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.FlushOriginals(); err != nil {
+		t.Fatal(err)
+	}
+	if !reader.HasOriginal(shaOf(late)) {
+		t.Fatal("FlushOriginals did not make an original visible to another process")
+	}
+	msgs = append(msgs, late)
 	big := bytes.Repeat([]byte("y"), packMax+1)
 	if err := c.PreserveMessage(big, shaOf(big)); err != nil {
 		t.Fatal(err)
@@ -124,6 +146,9 @@ func TestPacks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if err := c2.FlushOriginals(); err != nil {
+		t.Fatal(err)
+	}
 	packs = packFiles(t, c, ".pack")
 	if len(packs) != 2 {
 		t.Fatalf("after a second run: packs %v, want two", packs)
@@ -143,5 +168,57 @@ func TestPacks(t *testing.T) {
 		if !cc.HasOriginal(shaOf(msgs[7])) {
 			t.Error("the first run's originals are gone")
 		}
+	}
+}
+
+// TestPackIndexNeverAhead: whatever was written out when a process dies,
+// every index line on disk points to bytes the pack on disk holds — the
+// pack's buffer fills and is written out on its own, index lines only
+// after their bytes.
+func TestPackIndexNeverAhead(t *testing.T) {
+	ctx := context.Background()
+	c, err := Init(ctx, filepath.Join(t.TempDir(), "case"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	check := func(when string) int {
+		t.Helper()
+		idx, pack := packFiles(t, c, ".idx"), packFiles(t, c, ".pack")
+		if len(idx) != 1 || len(pack) != 1 {
+			t.Fatalf("%s: packs %v %v", when, idx, pack)
+		}
+		fi, _ := os.Stat(pack[0])
+		b, _ := os.ReadFile(idx[0])
+		n := 0
+		for _, line := range bytes.Split(b, []byte("\n")) {
+			var sha string
+			var off, size int64
+			if _, err := fmt.Sscanf(string(line), "%s %d %d", &sha, &off, &size); err != nil {
+				continue // the empty tail
+			}
+			if off+size > fi.Size() {
+				t.Fatalf("%s: index line %q points past the pack's %d bytes on disk", when, line, fi.Size())
+			}
+			n++
+		}
+		return n
+	}
+	body := bytes.Repeat([]byte("z"), 700)
+	const total = 5000 // 3.5 MB of originals, 400 KB of index lines
+	for i := range total {
+		m := fmt.Appendf(nil, "Subject: %d\r\n\r\n%s\r\n", i, body)
+		if err := c.PreserveMessage(m, shaOf(m)); err != nil {
+			t.Fatal(err)
+		}
+		if i%500 == 499 {
+			check(fmt.Sprintf("after %d originals", i+1))
+		}
+	}
+	if err := c.FlushOriginals(); err != nil {
+		t.Fatal(err)
+	}
+	if n := check("after FlushOriginals"); n != total {
+		t.Errorf("%d index lines after FlushOriginals, want %d", n, total)
 	}
 }

@@ -94,7 +94,10 @@ run finished but some items failed; list them with 'casefile errors'.`,
 			failed := false
 			for _, root := range args {
 				p := newProgress(e.stderr, quiet, root)
-				opts.Progress = p.update
+				opts.Progress = nil // --quiet: no total size to sum either
+				if !quiet {
+					opts.Progress = p.update
+				}
 				sum, err := ingest.Run(ctx, c, root, opts)
 				p.finish()
 				total = addSummary(total, sum)

@@ -110,7 +110,8 @@ type job struct {
 	file string
 	// preserve, when set, is the whole top-level file to copy into the
 	// case's originals before the job's result is reported (so a file is
-	// never marked done before its original is kept).
+	// never marked done before its original is kept: the committer
+	// writes buffered originals out before each batch, batcher.before).
 	preserve []byte
 	// packed keeps it in a pack (a file holding one message).
 	packed bool
@@ -154,9 +155,10 @@ func Run(ctx context.Context, c *casedir.Case, root string, opts Options) (Summa
 	absCase, _ := filepath.Abs(c.Dir)
 	opts.Source.Exclude = append(opts.Source.Exclude, absCase)
 	// The total size (for the ETA) is summed in the background: on a big
-	// tree that stat pass would otherwise delay the start.
+	// tree that stat pass would otherwise delay the start. Without
+	// progress reports it is not needed (100k files: 0.4 s of CPU).
 	var total atomic.Int64
-	if opts.Files == nil {
+	if opts.Files == nil && opts.Progress != nil {
 		go func() { total.Store(totalBytes(ctx, root, absCase)) }()
 	}
 
@@ -282,6 +284,7 @@ func Run(ctx context.Context, c *casedir.Case, root string, opts Options) (Summa
 
 	// Writer (this goroutine).
 	w := newBatcher(st, runID, opts.BatchSize, &sum)
+	w.before = c.FlushOriginals
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
 	report := func(done bool) {
@@ -458,9 +461,12 @@ type batcher struct {
 
 	commits chan commit   // to the committer; unbuffered: one batch in flight
 	stopped chan struct{} // closed when the committer has returned
-	mu      sync.Mutex    // guards res and err, written by the committer
-	res     store.PutResult
-	err     error
+	// before runs ahead of every write: the case's buffered originals
+	// are written out before the batch records their files as done.
+	before func() error
+	mu     sync.Mutex // guards res and err, written by the committer
+	res    store.PutResult
+	err    error
 }
 
 type commit struct {
@@ -487,7 +493,14 @@ func (b *batcher) committer() {
 		if failed {
 			continue
 		}
-		res, err := b.st.Write(c.ctx, b.runID, c.batch)
+		var res store.PutResult
+		var err error
+		if b.before != nil {
+			err = b.before()
+		}
+		if err == nil {
+			res, err = b.st.Write(c.ctx, b.runID, c.batch)
+		}
 		b.mu.Lock()
 		if err != nil {
 			b.err = err

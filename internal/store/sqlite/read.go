@@ -354,31 +354,77 @@ func (s *Store) ThreadInputs(ctx context.Context, fn func(store.ThreadInput) err
 		return fmt.Errorf("sqlite: thread inputs: %w", err)
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var in store.ThreadInput
-		var refs, sender, to, cc, bcc string
-		var subj sql.NullString
-		var date sql.NullInt64
-		m := model.Message{}
-		if err := rows.Scan(&in.ID, &in.MessageID, &in.InReplyTo, &refs, &subj, &date, &m.From.Name, &m.From.Address,
-			&sender, &to, &cc, &bcc); err != nil {
-			return err
-		}
-		in.Subject = subj.String
-		if date.Valid {
-			in.Date = time.Unix(date.Int64, 0).UTC()
-		}
-		_ = json.Unmarshal([]byte(refs), &in.References)
-		_ = json.Unmarshal([]byte(sender), &m.Sender)
-		_ = json.Unmarshal([]byte(to), &m.To)
-		_ = json.Unmarshal([]byte(cc), &m.Cc)
-		_ = json.Unmarshal([]byte(bcc), &m.Bcc)
-		in.Participants = m.Participants()
-		if err := fn(in); err != nil {
-			return err
-		}
+	// Rows are read here and decoded (JSON address lists, half the work)
+	// by a second goroutine, in order, a batch at a time: threading a
+	// whole case waits for this (100k messages: 1.1 s of CPU).
+	type raw struct {
+		in                        store.ThreadInput
+		from                      model.Address
+		refs, sender, to, cc, bcc string
 	}
-	return rows.Err()
+	const batch = 512
+	batches := make(chan []raw, 4)
+	stop := make(chan struct{})
+	decoded := make(chan error, 1)
+	go func() {
+		var ferr error
+		for b := range batches {
+			if ferr != nil {
+				continue // drain
+			}
+			for i := range b {
+				r := &b[i]
+				m := model.Message{From: r.from}
+				_ = json.Unmarshal([]byte(r.refs), &r.in.References)
+				_ = json.Unmarshal([]byte(r.sender), &m.Sender)
+				_ = json.Unmarshal([]byte(r.to), &m.To)
+				_ = json.Unmarshal([]byte(r.cc), &m.Cc)
+				_ = json.Unmarshal([]byte(r.bcc), &m.Bcc)
+				r.in.Participants = m.Participants()
+				if ferr = fn(r.in); ferr != nil {
+					close(stop)
+					break
+				}
+			}
+		}
+		decoded <- ferr
+	}()
+	scanErr := func() error {
+		defer close(batches)
+		b := make([]raw, 0, batch)
+		for rows.Next() {
+			var r raw
+			var subj sql.NullString
+			var date sql.NullInt64
+			if err := rows.Scan(&r.in.ID, &r.in.MessageID, &r.in.InReplyTo, &r.refs, &subj, &date, &r.from.Name, &r.from.Address,
+				&r.sender, &r.to, &r.cc, &r.bcc); err != nil {
+				return err
+			}
+			r.in.Subject = subj.String
+			if date.Valid {
+				r.in.Date = time.Unix(date.Int64, 0).UTC()
+			}
+			if b = append(b, r); len(b) == batch {
+				select {
+				case batches <- b:
+				case <-stop:
+					return nil
+				}
+				b = make([]raw, 0, batch)
+			}
+		}
+		if len(b) > 0 {
+			select {
+			case batches <- b:
+			case <-stop:
+			}
+		}
+		return rows.Err()
+	}()
+	if err := <-decoded; err != nil {
+		return err
+	}
+	return scanErr
 }
 
 // SetThreads implements store.Store.
