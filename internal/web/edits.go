@@ -119,7 +119,8 @@ func (s *Server) applyEdit(w http.ResponseWriter, r *http.Request, kind, field s
 			s.fail(w, r, err)
 			return
 		}
-		s.facets.invalidate()
+		// (The edit advanced the case's generation: cached results
+		// and facets that a tag: query depends on are stale now.)
 		// Recorded after the change is committed; a failure to record
 		// fails the request rather than passing silently.
 		if !s.record(w, r, "edit", id, map[string]any{"kind": kind, "value": v, "edit_id": e.ID}) {

@@ -52,26 +52,17 @@ type facetData struct {
 	Error  string // query error or timeout
 }
 
-// facetCache holds the case-wide candidate values and recent results.
+// facetCache holds the case-wide candidate values; computed panels are
+// kept in the server's result cache.
 type facetCache struct {
 	mu      sync.Mutex
 	cand    *candidates
 	candAt  time.Time
 	files   map[string]string // top-level file path -> format
 	filesAt time.Time
-	results cache[*facetData]
 }
 
-func newFacetCache() *facetCache {
-	return &facetCache{results: cache[*facetData]{ttl: time.Minute, max: 256, items: map[string]cacheItem[*facetData]{}}}
-}
-
-// invalidate drops cached results (after an edit changes tag: results).
-func (f *facetCache) invalidate() {
-	f.results.mu.Lock()
-	clear(f.results.items)
-	f.results.mu.Unlock()
-}
+func newFacetCache() *facetCache { return &facetCache{} }
 
 // candidates are the case's most common facet values.
 type candidates struct {
@@ -241,9 +232,11 @@ func (s *Server) handleFacets(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusOK, "frag-facets", page{Data: &facetData{Error: "fix the query to see facets"}})
 		return
 	}
-	key := node.String()
-	if d, ok := s.facets.results.get(key); ok {
-		s.render(w, r, http.StatusOK, "frag-facets", page{Data: d})
+	// Panels are kept while the case is unchanged (result cache).
+	gen, cached := s.generation(r.Context())
+	key := "facets\x00" + node.String()
+	if e, ok := s.results.get(gen, key); cached && ok {
+		s.render(w, r, http.StatusOK, "frag-facets", page{Data: e.facets})
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), facetTimeout)
@@ -257,7 +250,9 @@ func (s *Server) handleFacets(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.facets.results.put(key, d)
+	if cached {
+		s.results.put(gen, &resultEntry{key: key, facets: d})
+	}
 	s.render(w, r, http.StatusOK, "frag-facets", page{Data: d})
 }
 

@@ -19,7 +19,7 @@ const DefaultResultCache = 1024
 // store.Generation grows with every write, edit, threading and copy
 // link, and an entry answers only at the generation it was computed at.
 // Paging back and forth, reloading, a team reading the same query, and
-// the facet panel's counts then cost a lookup instead of ranking every
+// the facet panel then cost a lookup instead of ranking every
 // match again (a common word ranks tens of thousands of rows: 70-150 ms
 // of database time at 100k messages). Least recently used entries go
 // first. Viewer-specific work (masking, audit) happens after the cache,
@@ -35,9 +35,10 @@ type resultCache struct {
 }
 
 type resultEntry struct {
-	key   string
-	count int
-	hits  []store.Hit
+	key    string
+	count  int
+	hits   []store.Hit
+	facets *facetData
 }
 
 // newResultCache returns a cache of max entries; nil (no caching) when

@@ -112,6 +112,12 @@ func TestSearchResultCache(t *testing.T) {
 
 		// A message ingested next to the server is found at once.
 		mustContain(t, "before ingest", search("zanzibarquay"), zero)
+		facets := func() map[string]map[string]int {
+			return facetCounts(t, f.get(t, "/facets?q=zanzibarquay").Body.String())
+		}
+		if n := facets()["Year"]["2020"]; n != 0 {
+			t.Fatalf("year facet before ingest: %d", n)
+		}
 		dir := t.TempDir()
 		eml := "From: Ines Cache <ines@cache.example>\r\nTo: Bo <bo@cache.example>\r\nSubject: zanzibarquay\r\n" +
 			"Message-ID: <cache-check@cache.example>\r\nDate: Mon, 2 Mar 2020 10:00:00 +0000\r\n\r\nzanzibarquay at noon\r\n"
@@ -122,6 +128,9 @@ func TestSearchResultCache(t *testing.T) {
 			t.Fatal(err)
 		}
 		mustContain(t, "after ingest", search("zanzibarquay"), `<strong id="total">1</strong>`, "Ines Cache")
+		if n := facets()["Year"]["2020"]; n != 1 {
+			t.Errorf("cache size %d: year facet after ingest = %d, want 1 (a stale panel kept)", size, n)
+		}
 	}
 }
 

@@ -51,7 +51,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/casefile/casefile/internal/casedir"
@@ -481,37 +480,4 @@ func formatDate(t *time.Time, flag string) string {
 		return t.UTC().Format("2006-01-02 15:04") + " (zone unknown)"
 	}
 	return t.UTC().Format("2006-01-02 15:04 UTC")
-}
-
-// cache is a small mutex-guarded map with expiry, used for facets.
-type cache[V any] struct {
-	mu    sync.Mutex
-	ttl   time.Duration
-	max   int
-	items map[string]cacheItem[V]
-}
-
-type cacheItem[V any] struct {
-	v  V
-	at time.Time
-}
-
-func (c *cache[V]) get(k string) (V, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	it, ok := c.items[k]
-	if !ok || time.Since(it.at) > c.ttl {
-		var zero V
-		return zero, false
-	}
-	return it.v, true
-}
-
-func (c *cache[V]) put(k string, v V) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.items) >= c.max {
-		clear(c.items) // simple and bounded; facets are cheap to recompute
-	}
-	c.items[k] = cacheItem[V]{v, time.Now()}
 }
