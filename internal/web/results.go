@@ -5,7 +5,9 @@ import (
 	"context"
 	"strconv"
 	"sync"
+	"time"
 
+	"github.com/casefile/casefile/internal/model"
 	"github.com/casefile/casefile/internal/query"
 	"github.com/casefile/casefile/internal/store"
 )
@@ -37,8 +39,19 @@ type resultCache struct {
 type resultEntry struct {
 	key    string
 	count  int
-	hits   []store.Hit
+	hits   []pageHit
 	facets *facetData
+}
+
+// pageHit is what a result list shows of a hit, as the store gave it
+// (masking is applied when the page is drawn): a few hundred bytes, so
+// a full cache holds about 10 MB.
+type pageHit struct {
+	ID, Subject, Kind, ThreadID string
+	From                        model.Address
+	Date                        *time.Time
+	DateFlag, Snippet           string
+	Copies                      int
 }
 
 // newResultCache returns a cache of max entries; nil (no caching) when
@@ -154,9 +167,8 @@ func (s *Server) count(ctx context.Context, gen int64, ok bool, node query.Node)
 }
 
 // searchPage is Store.Search of one page (opts.Limit hits) through the
-// result cache. The hits' messages carry what a result list shows: no
-// bodies, headers or attachments.
-func (s *Server) searchPage(ctx context.Context, gen int64, ok bool, node query.Node, opts store.SearchOptions) ([]store.Hit, error) {
+// result cache.
+func (s *Server) searchPage(ctx context.Context, gen int64, ok bool, node query.Node, opts store.SearchOptions) ([]pageHit, error) {
 	ok = ok && opts.Limit > 0 && opts.Offset <= maxCachedOffset
 	key := "page\x00" + node.String() + "\x00" + opts.Sort + "\x00" + strconv.Itoa(opts.Limit) + "\x00" +
 		strconv.Itoa(opts.Offset) + "\x00" + opts.HighStart + "\x00" + opts.HighEnd
@@ -165,12 +177,11 @@ func (s *Server) searchPage(ctx context.Context, gen int64, ok bool, node query.
 			return e.hits, nil
 		}
 	}
-	var hits []store.Hit
+	var hits []pageHit
 	err := s.st.Search(ctx, node, opts, func(h store.Hit) error {
-		m := *h.Message
-		m.BodyText, m.BodyHTML, m.Headers, m.Attachments = "", "", nil, nil
-		h.Message = &m
-		hits = append(hits, h)
+		m := h.Message
+		hits = append(hits, pageHit{ID: m.ID, Subject: m.Subject, Kind: m.Kind, ThreadID: m.ThreadID, From: m.From,
+			Date: m.DateUTC, DateFlag: m.DateFlag, Snippet: h.Snippet, Copies: len(m.Sources)})
 		return nil
 	})
 	if err != nil {

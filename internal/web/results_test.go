@@ -9,8 +9,6 @@ import (
 	"testing"
 
 	"github.com/casefile/casefile/internal/ingest"
-	"github.com/casefile/casefile/internal/query"
-	"github.com/casefile/casefile/internal/store"
 )
 
 func TestResultCacheGenerations(t *testing.T) {
@@ -130,29 +128,6 @@ func TestSearchResultCache(t *testing.T) {
 		mustContain(t, "after ingest", search("zanzibarquay"), `<strong id="total">1</strong>`, "Ines Cache")
 		if n := facets()["Year"]["2020"]; n != 1 {
 			t.Errorf("cache size %d: year facet after ingest = %d, want 1 (a stale panel kept)", size, n)
-		}
-	}
-}
-
-// TestSearchPageTrimsCachedHits checks that cached hits hold no bodies.
-func TestSearchPageTrimsCachedHits(t *testing.T) {
-	f := newFixture(t, trackerBase, "")
-	node, err := query.Parse("lease")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	gen, ok := f.srv.generation(ctx)
-	if !ok {
-		t.Fatal("no generation")
-	}
-	hits, err := f.srv.searchPage(ctx, gen, ok, node, store.SearchOptions{Limit: 5})
-	if err != nil || len(hits) == 0 {
-		t.Fatalf("searchPage: %d hits, %v", len(hits), err)
-	}
-	for _, h := range hits {
-		if m := h.Message; m.BodyText != "" || m.BodyHTML != "" || m.Headers != nil || m.Attachments != nil {
-			t.Errorf("cached hit %s keeps its body, headers or attachments", m.ID)
 		}
 	}
 }

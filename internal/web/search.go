@@ -117,10 +117,9 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 	opts := store.SearchOptions{Sort: d.Sort, Limit: size, Offset: offset, HighStart: markStart, HighEnd: markEnd}
 	hits, err := s.searchPage(ctx, gen, cached, node, opts)
 	for _, h := range hits {
-		m := h.Message
 		d.Hits = append(d.Hits, hitView{
-			ID: m.ID, Subject: m.Subject, Kind: m.Kind, ThreadID: m.ThreadID, From: m.From,
-			Date: formatDate(m.DateUTC, m.DateFlag), Snippet: highlight(maskSnippet(v.snippetMasker(), h.Snippet)), Copies: len(m.Sources),
+			ID: h.ID, Subject: h.Subject, Kind: h.Kind, ThreadID: h.ThreadID, From: h.From,
+			Date: formatDate(h.Date, h.DateFlag), Snippet: highlight(maskSnippet(v.snippetMasker(), h.Snippet)), Copies: h.Copies,
 		})
 	}
 	<-counted
