@@ -68,9 +68,10 @@ type packs struct {
 	wName int
 	wOff  int64
 	// bw buffers w; lines holds the index lines of bytes not yet
-	// flushed to wIdx (see flushLocked).
-	bw    *bufio.Writer
-	lines []byte
+	// flushed to wIdx (see flushLocked), pending their keys in index.
+	bw      *bufio.Writer
+	lines   []byte
+	pending [][32]byte
 }
 
 func newPacks(originals string) *packs {
@@ -204,7 +205,7 @@ func (p *packs) flushLocked() error {
 	if _, err := p.wIdx.Write(p.lines); err != nil {
 		return p.fail(err)
 	}
-	p.lines = p.lines[:0]
+	p.lines, p.pending = p.lines[:0], p.pending[:0]
 	return nil
 }
 
@@ -217,7 +218,10 @@ func (p *packs) fail(err error) error {
 	name := p.names[p.wName]
 	p.w.Close()
 	p.wIdx.Close()
-	p.w, p.wIdx, p.bw, p.lines = nil, nil, nil, nil
+	for _, k := range p.pending {
+		delete(p.index, k) // not kept after all: keep it again next time
+	}
+	p.w, p.wIdx, p.bw, p.lines, p.pending = nil, nil, nil, nil, nil
 	return fmt.Errorf("casedir: append to pack %s: %w", name, err)
 }
 
@@ -250,6 +254,7 @@ func (p *packs) put(data []byte, sha string) error {
 	n := len(p.lines)
 	p.lines = fmt.Appendf(p.lines, "%s %d %d\n", sha, p.wOff, len(data))
 	p.index[k] = packLoc{pack: p.wName, off: p.wOff, size: int64(len(data))}
+	p.pending = append(p.pending, k)
 	p.wOff += int64(len(data))
 	p.read[p.names[p.wName]] += int64(len(p.lines) - n)
 	if len(p.lines) >= idxBuffer {

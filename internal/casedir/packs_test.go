@@ -222,3 +222,47 @@ func TestPackIndexNeverAhead(t *testing.T) {
 		t.Errorf("%d index lines after FlushOriginals, want %d", n, total)
 	}
 }
+
+// TestPackWriteFailure: originals whose buffered write fails are not
+// reported kept, and keeping them again puts them in a new pack.
+func TestPackWriteFailure(t *testing.T) {
+	ctx := context.Background()
+	c, err := Init(ctx, filepath.Join(t.TempDir(), "case"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	m1 := []byte("From: one@harbor.example\r\n\r\none\r\n")
+	m2 := []byte("From: two@harbor.example\r\n\r\ntwo\r\n")
+	if err := c.PreserveMessage(m1, shaOf(m1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.FlushOriginals(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.PreserveMessage(m2, shaOf(m2)); err != nil {
+		t.Fatal(err)
+	}
+	c.packs.w.Close() // the pack can no longer be written
+	if err := c.FlushOriginals(); err == nil {
+		t.Fatal("FlushOriginals to a closed pack succeeded")
+	}
+	if c.HasOriginal(shaOf(m2)) {
+		t.Error("an original whose write failed is reported kept")
+	}
+	if got, _ := readOriginal(t, c, shaOf(m1)); !bytes.Equal(got, m1) {
+		t.Error("an original written before the failure is lost")
+	}
+	if err := c.PreserveMessage(m2, shaOf(m2)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.FlushOriginals(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := readOriginal(t, c, shaOf(m2)); !bytes.Equal(got, m2) {
+		t.Error("an original kept again after a failure reads back wrong")
+	}
+	if n := len(packFiles(t, c, ".pack")); n != 2 {
+		t.Errorf("%d packs, want 2: the failed one and a new one", n)
+	}
+}

@@ -235,9 +235,11 @@ func (s *Server) handleFacets(w http.ResponseWriter, r *http.Request) {
 	// Panels are kept while the case is unchanged (result cache).
 	gen, cached := s.generation(r.Context())
 	key := "facets\x00" + node.String()
-	if e, ok := s.results.get(gen, key); cached && ok {
-		s.render(w, r, http.StatusOK, "frag-facets", page{Data: e.facets})
-		return
+	if cached {
+		if e, ok := s.results.get(gen, key); ok {
+			s.render(w, r, http.StatusOK, "frag-facets", page{Data: e.facets})
+			return
+		}
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), facetTimeout)
 	defer cancel()
