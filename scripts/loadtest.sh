@@ -9,7 +9,9 @@
 # loadtest) already holds messages; QUERIES has one query per line (the
 # casebench work folder's queries.txt is the reference set). Each
 # connection cycles through the queries in order, after one warm-up pass
-# that checks every query answers 200. LOADTEST_RESULT_CACHE is serve's
+# that checks every query answers 200 (LOADTEST_WARM=0: only the first,
+# for a long stream such as bench/cmd/querymix's, whose first searches
+# of each query must stay first). LOADTEST_RESULT_CACHE is serve's
 # --result-cache (default its default; 0 measures every search against
 # the database). Needs wrk (Debian package wrk) and a running
 # PostgreSQL; prints wrk's report.
@@ -53,7 +55,9 @@ for q in open(sys.argv[1]):
     if q:
         print("/c/%s/?q=%s" % (urllib.parse.quote(sys.argv[2]), urllib.parse.quote(q)))
 EOF
-for p in $(cat "$paths"); do
+warm=$paths
+[ "${LOADTEST_WARM:-1}" = 0 ] && warm=<(head -1 "$paths")
+for p in $(cat "$warm"); do
   code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "http://$addr$p")
   [ "$code" = 200 ] || { echo "loadtest: $p answered $code" >&2; exit 1; }
 done
@@ -74,5 +78,5 @@ sb=$(psql "$CASEFILE_DB" -Atc "SELECT setting::bigint * 8192 / 1048576 FROM pg_s
 if [ -n "$sb" ] && [ "$sb" -lt 1024 ]; then
   echo "loadtest: PostgreSQL shared_buffers is ${sb}MB; for numbers like a tuned server: ALTER SYSTEM SET shared_buffers = '4GB', then restart PostgreSQL" >&2
 fi
-echo "loadtest: $(wc -l <"$paths") queries, $secs s, wrk -t2 -c8, shared_buffers ${sb:-?}MB, result cache ${LOADTEST_RESULT_CACHE:-default}" >&2
+echo "loadtest: $(wc -l <"$paths") queries, $secs s, wrk -t2 -c8, shared_buffers ${sb:-?}MB, result cache ${LOADTEST_RESULT_CACHE:-default}, warm-up ${LOADTEST_WARM:-1}" >&2
 LOADTEST_PATHS=$paths LOADTEST_TOKEN=$token wrk -t2 -c8 -d"${secs}s" --latency -s "$data/mix.lua" "http://$addr"
