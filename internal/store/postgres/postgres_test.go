@@ -730,3 +730,61 @@ func TestMigrateThreads(t *testing.T) {
 		t.Errorf("after SetThreads, root has thread %q", got.ThreadID)
 	}
 }
+
+// TestMigrateRankDates: migration 7 copies messages' dates and
+// attachment counts into msgrank, and text searches limited by them find
+// the same messages before and after it.
+func TestMigrateRankDates(t *testing.T) {
+	ctx := context.Background()
+	st, name := openTemp(t)
+	run, _ := st.BeginRun(ctx, "/input")
+	var b store.Batch
+	for i, y := range []int{2008, 2009, 2010} {
+		d := time.Date(y, 3, 1, 12, 0, 0, 0, time.UTC)
+		mid := fmt.Sprintf("m%d@harbor.example", i)
+		b.Messages = append(b.Messages, &model.Message{Kind: model.KindNative, MessageID: mid, ContentHash: mid, Subject: "berth manifest",
+			DateUTC: &d, Sources: []model.Source{{Path: "a.mbox", Offset: int64(i)}}})
+	}
+	undated := &model.Message{Kind: model.KindNative, MessageID: "u@harbor.example", ContentHash: "u", Subject: "berth",
+		Sources: []model.Source{{Path: "a.mbox", Offset: 9}}, Attachments: []model.Attachment{{Filename: "manifest.pdf", MIME: "application/pdf"}}}
+	b.Messages = append(b.Messages, undated)
+	if _, err := st.Write(ctx, run, b); err != nil {
+		t.Fatal(err)
+	}
+	queries := map[string]int{"berth date:2009": 1, "berth date:2008..2009": 2, "berth -date:2009": 3, "manifest has:date": 3, "date:2010": 1,
+		"berth has:attachment": 1, "berth -has:attachment": 3, "berth has:attachment date:2009": 0}
+	check := func(st *Store, when string) {
+		t.Helper()
+		for q, want := range queries {
+			n, err := st.Count(ctx, mustParse(t, q))
+			var hits int
+			serr := st.Search(ctx, mustParse(t, q), store.SearchOptions{Limit: 10}, func(store.Hit) error { hits++; return nil })
+			if err != nil || serr != nil || n != want || hits != want {
+				t.Errorf("%s: %q: Count %d (%v), Search %d hits (%v); want %d", when, q, n, err, hits, serr, want)
+			}
+		}
+	}
+	check(st, "written")
+	// Back to schema 6: no dates in msgrank.
+	for _, q := range []string{`DROP INDEX msgrank_date`, `ALTER TABLE msgrank DROP COLUMN date_utc`, `ALTER TABLE msgrank DROP COLUMN att_count`,
+		`UPDATE schema_version SET version = 6`} {
+		if _, err := st.Pool().Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	st.Close()
+	st2, err := Open(ctx, testDSN(), name)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer st2.Close()
+	if v := schemaVersion(t, st2); v != len(migrations) {
+		t.Errorf("schema_version = %d, want %d", v, len(migrations))
+	}
+	var missing int
+	if err := st2.Pool().QueryRow(ctx, `SELECT count(*) FROM msgrank r JOIN messages m ON m.rowid = r.rowid
+		WHERE r.date_utc IS DISTINCT FROM m.date_utc OR r.att_count <> m.att_count`).Scan(&missing); err != nil || missing != 0 {
+		t.Errorf("after migration, %d msgrank rows disagree with messages on the date or attachments (%v)", missing, err)
+	}
+	check(st2, "migrated")
+}

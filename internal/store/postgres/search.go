@@ -382,8 +382,9 @@ type plan struct {
 	terms []hlTerm
 	rank  string
 	// textWhere is set when the query's condition reads only the text
-	// tables (text searches) and leaves out page documents: it is that
-	// condition, without the page filter, over msgrank r (and msgtext t).
+	// tables (text searches, dates) and leaves out page documents: it is
+	// that condition, without the page filter, over msgrank r (and
+	// msgtext t).
 	textWhere string
 }
 
@@ -413,8 +414,11 @@ func compile(q query.Node) (plan, error) {
 	textWhere := ""
 	// Document pages are found only by queries that name kind:.
 	if !query.NamesKind(q) {
-		if !strings.Contains(where, "m.") && where != "TRUE" {
-			textWhere = where
+		// msgrank holds the dates and attachment counts too (migration
+		// 7): such conditions keep a text search on msgrank alone.
+		tw := strings.NewReplacer("m.date_utc", "r.date_utc", "m.att_count", "r.att_count").Replace(where)
+		if !strings.Contains(tw, "m.") && where != "TRUE" {
+			textWhere = tw
 		}
 		where = "(" + where + ") AND m.kind <> 'page'"
 	}

@@ -275,7 +275,7 @@ func (w *writer) message(item int, m *model.Message, key string, runID int64, t 
 		SELECT rowid, $2, $3, $4, $5, $6, $7, $8, $9,
 		  $10::tsvector, $11::tsvector, $12::tsvector, $13::tsvector, $14::tsvector, $15::tsvector, $16::tsvector, $17::tsvector
 		FROM messages WHERE dedup_key = $1`, args...)
-	w.queue(op("index"), `INSERT INTO msgrank(rowid, v) SELECT t.rowid, t.v_all FROM msgtext t JOIN messages m ON m.rowid = t.rowid
+	w.queue(op("index"), `INSERT INTO msgrank(rowid, v, date_utc, att_count) SELECT t.rowid, t.v_all, m.date_utc, m.att_count FROM msgtext t JOIN messages m ON m.rowid = t.rowid
 		WHERE m.dedup_key = $1`, key)
 }
 
