@@ -767,7 +767,7 @@ func TestMigrateRankDates(t *testing.T) {
 	check(st, "written")
 	// Back to schema 6: no dates in msgrank.
 	for _, q := range []string{`DROP INDEX msgrank_date`, `ALTER TABLE msgrank DROP COLUMN date_utc`, `ALTER TABLE msgrank DROP COLUMN att_count`,
-		`UPDATE schema_version SET version = 6`} {
+		`ALTER TABLE msgrank DROP COLUMN clamped`, `UPDATE schema_version SET version = 6`} {
 		if _, err := st.Pool().Exec(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
@@ -786,5 +786,69 @@ func TestMigrateRankDates(t *testing.T) {
 		WHERE r.date_utc IS DISTINCT FROM m.date_utc OR r.att_count <> m.att_count`).Scan(&missing); err != nil || missing != 0 {
 		t.Errorf("after migration, %d msgrank rows disagree with messages on the date or attachments (%v)", missing, err)
 	}
+	var clamped int
+	if err := st2.Pool().QueryRow(ctx, `SELECT count(*) FROM msgrank WHERE clamped`).Scan(&clamped); err != nil || clamped != 0 {
+		t.Errorf("after migration, %d short messages are flagged clamped (%v)", clamped, err)
+	}
 	check(st2, "migrated")
+}
+
+// TestPhraseClamped: a phrase is checked in msgrank's vector before the
+// fields' own vectors, except in rows whose vector was clamped
+// (msgrank.clamped): there a phrase that PostgreSQL's concatenation
+// pushed past the last position is still found. The flag computed when
+// writing agrees with the one migration 7 computes from the vector.
+func TestPhraseClamped(t *testing.T) {
+	ctx := context.Background()
+	st, _ := openTemp(t)
+	run, _ := st.BeginRun(ctx, "/input")
+	filler := func(prefix string, n int) string {
+		ws := make([]string, n)
+		for i := range ws {
+			ws[i] = fmt.Sprintf("%s%d", prefix, i)
+		}
+		return strings.Join(ws, " ")
+	}
+	msgs := map[string]*model.Message{
+		"shifted": {Subject: filler("s", 40), BodyText: filler("b", maxPos-40) + " wire transfer"},
+		"plain":   {Subject: "deposit", BodyText: "please wire transfer the deposit"},
+		"apart":   {Subject: "deposit", BodyText: "wire the transfer"},
+		"counted": {Subject: strings.Repeat("cargo ", 100), BodyText: strings.Repeat("cargo ", 156) + "wire transfer"},
+	}
+	var b store.Batch
+	i := 0
+	for k, m := range msgs {
+		m.Kind, m.MessageID, m.ContentHash = model.KindNative, k+"@harbor.example", k
+		m.Sources = []model.Source{{Path: "a.mbox", Offset: int64(i)}}
+		b.Messages = append(b.Messages, m)
+		i++
+	}
+	if _, err := st.Write(ctx, run, b); err != nil {
+		t.Fatal(err)
+	}
+	var inAll, inBody bool
+	if err := st.Pool().QueryRow(ctx, `SELECT r.v @@ 'wire <-> transfer'::tsquery, t.v_body @@ 'wire <-> transfer'::tsquery
+		FROM msgrank r JOIN msgtext t ON t.rowid = r.rowid JOIN messages m ON m.rowid = r.rowid WHERE m.id = $1`, msgs["shifted"].ID).Scan(&inAll, &inBody); err != nil {
+		t.Fatal(err)
+	}
+	if inAll || !inBody {
+		t.Fatalf("the shifted message's phrase: in msgrank's vector %v, in the body's %v; want false, true (the case this test is about)", inAll, inBody)
+	}
+	for q, want := range map[string]int{`"wire transfer"`: 3, `body:"wire transfer"`: 3, `"wire transfer" -deposit`: 2, `wire transfer`: 4} {
+		n, err := st.Count(ctx, mustParse(t, q))
+		var hits int
+		serr := st.Search(ctx, mustParse(t, q), store.SearchOptions{Limit: 10}, func(store.Hit) error { hits++; return nil })
+		if err != nil || serr != nil || n != want || hits != want {
+			t.Errorf("%s: Count %d (%v), Search %d hits (%v); want %d", q, n, err, hits, serr, want)
+		}
+	}
+	var disagree int
+	if err := st.Pool().QueryRow(ctx, `SELECT count(*) FROM msgrank r
+		WHERE r.clamped <> EXISTS (SELECT 1 FROM unnest(r.v) u WHERE cardinality(u.positions) >= 256 OR 16383 = ANY (u.positions))`).Scan(&disagree); err != nil || disagree != 0 {
+		t.Errorf("%d rows' clamped flag disagrees with migration 7's formula (%v)", disagree, err)
+	}
+	var clamped int
+	if err := st.Pool().QueryRow(ctx, `SELECT count(*) FROM msgrank WHERE clamped`).Scan(&clamped); err != nil || clamped != 2 {
+		t.Errorf("%d rows clamped, want 2 (shifted, counted): %v", clamped, err)
+	}
 }

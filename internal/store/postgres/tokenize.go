@@ -159,9 +159,16 @@ type budget struct{ left int }
 // the text is not indexed (only texts of hundreds of thousands of
 // distinct words get there).
 func vector(s string, b *budget) string {
+	v, _, _ := vectorPos(s, b)
+	return v
+}
+
+// vectorPos is vector, also returning each lexeme's positions and the
+// largest position.
+func vectorPos(s string, b *budget) (string, map[string][]int, int) {
 	toks := tokenize(s)
 	if len(toks) == 0 {
-		return ""
+		return "", nil, 0
 	}
 	pos := map[string][]int{}
 	var order []string
@@ -189,6 +196,7 @@ func vector(s string, b *budget) string {
 		pos[t.word] = append(ps, p)
 	}
 	sort.Strings(order)
+	last := 0
 	var sb strings.Builder
 	for i, w := range order {
 		if i > 0 {
@@ -201,9 +209,48 @@ func vector(s string, b *budget) string {
 				sb.WriteByte(',')
 			}
 			sb.WriteString(strconv.Itoa(p))
+			last = max(last, p)
 		}
 	}
-	return sb.String()
+	return sb.String(), pos, last
+}
+
+// allOrder is the order of the fields in msgtext.v_all (schema), which
+// PostgreSQL concatenates with ||: each vector's positions are shifted
+// by the largest position of those before it.
+var allOrder = [numFields]int{fSubject, fSender, fFilename, fTo, fCc, fBcc, fBody, fAtttext}
+
+// concatClamped reports whether v_all, concatenated from vectors with
+// these positions, loses the adjacency of some words a field's own
+// vector has: a shifted position reaches maxPos (PostgreSQL clamps it
+// there), or a lexeme has maxPositions positions in all (the rest are
+// dropped). Only for other messages does a phrase in a field imply the
+// phrase in v_all (msgrank.clamped; migration 7 flags the same rows from
+// the stored vectors).
+func concatClamped(pos *[numFields]map[string][]int, last *[numFields]int) bool {
+	off := 0
+	var total map[string]int
+	for _, i := range allOrder {
+		if last[i] == 0 {
+			continue
+		}
+		if off+last[i] >= maxPos {
+			return true
+		}
+		off += last[i]
+		for w, ps := range pos[i] {
+			if len(ps) >= maxPositions {
+				return true
+			}
+			if total == nil {
+				total = map[string]int{}
+			}
+			if total[w] += len(ps); total[w] >= maxPositions {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // quoteLexeme quotes a word for a tsvector or tsquery literal.

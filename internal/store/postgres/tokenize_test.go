@@ -184,3 +184,39 @@ func TestTsJoinWeights(t *testing.T) {
 		}
 	}
 }
+
+func TestConcatClamped(t *testing.T) {
+	words := func(prefix string, n int) string {
+		ws := make([]string, n)
+		for i := range ws {
+			ws[i] = fmt.Sprintf("%s%d", prefix, i)
+		}
+		return strings.Join(ws, " ")
+	}
+	tests := []struct {
+		name string
+		f    map[int]string
+		want bool
+	}{
+		{"short fields", map[int]string{fSubject: "berth manifest", fBody: "wire transfer at noon", fSender: "Ines Cache ines@cache.example"}, false},
+		{"a body past the last position", map[int]string{fBody: words("b", maxPos+5)}, true},
+		{"a body shifted past it by the subject", map[int]string{fSubject: words("s", 40), fBody: words("b", maxPos-30)}, true},
+		{"the same body alone", map[int]string{fBody: words("b", maxPos-30)}, false},
+		{"a word 255 times in one field", map[int]string{fBody: strings.Repeat("cargo ", 255)}, false},
+		{"a word 256 times in one field", map[int]string{fBody: strings.Repeat("cargo ", 256)}, true},
+		{"a word 256 times across fields", map[int]string{fSubject: strings.Repeat("cargo ", 100), fBody: strings.Repeat("cargo ", 156)}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var pos [numFields]map[string][]int
+			var last [numFields]int
+			b := budget{left: vectorBudget}
+			for i, s := range tc.f {
+				_, pos[i], last[i] = vectorPos(s, &b)
+			}
+			if got := concatClamped(&pos, &last); got != tc.want {
+				t.Errorf("concatClamped = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

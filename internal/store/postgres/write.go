@@ -208,10 +208,12 @@ func prepare(msgs []*model.Message) *prepared {
 }
 
 // textRow is a message's msgtext row: its text fields and their
-// tsvector literals.
+// tsvector literals, and whether their concatenation (v_all) is clamped
+// (concatClamped).
 type textRow struct {
-	f    fields
-	vecs [numFields]string
+	f       fields
+	vecs    [numFields]string
+	clamped bool
 }
 
 // indexText renders m's text fields and their vectors.
@@ -230,9 +232,12 @@ func indexText(m *model.Message) *textRow {
 	// Short fields are indexed first, so a huge attachment text cannot
 	// push the subject or the addresses out of the vector budget.
 	bud := budget{left: vectorBudget}
+	var pos [numFields]map[string][]int
+	var last [numFields]int
 	for _, i := range []int{fSubject, fSender, fTo, fCc, fBcc, fFilename, fBody, fAtttext} {
-		r.vecs[i] = vector(r.f[i], &bud)
+		r.vecs[i], pos[i], last[i] = vectorPos(r.f[i], &bud)
 	}
+	r.clamped = concatClamped(&pos, &last)
 	return r
 }
 
@@ -275,8 +280,9 @@ func (w *writer) message(item int, m *model.Message, key string, runID int64, t 
 		SELECT rowid, $2, $3, $4, $5, $6, $7, $8, $9,
 		  $10::tsvector, $11::tsvector, $12::tsvector, $13::tsvector, $14::tsvector, $15::tsvector, $16::tsvector, $17::tsvector
 		FROM messages WHERE dedup_key = $1`, args...)
-	w.queue(op("index"), `INSERT INTO msgrank(rowid, v, date_utc, att_count) SELECT t.rowid, t.v_all, m.date_utc, m.att_count FROM msgtext t JOIN messages m ON m.rowid = t.rowid
-		WHERE m.dedup_key = $1`, key)
+	w.queue(op("index"), `INSERT INTO msgrank(rowid, v, date_utc, att_count, clamped)
+		SELECT t.rowid, t.v_all, m.date_utc, m.att_count, $2 FROM msgtext t JOIN messages m ON m.rowid = t.rowid
+		WHERE m.dedup_key = $1`, key, t.clamped)
 }
 
 func nonNil(s []string) []string {
