@@ -834,7 +834,8 @@ func TestPhraseClamped(t *testing.T) {
 	if inAll || !inBody {
 		t.Fatalf("the shifted message's phrase: in msgrank's vector %v, in the body's %v; want false, true (the case this test is about)", inAll, inBody)
 	}
-	for q, want := range map[string]int{`"wire transfer"`: 3, `body:"wire transfer"`: 3, `"wire transfer" -deposit`: 2, `wire transfer`: 4} {
+	for q, want := range map[string]int{`"wire transfer"`: 3, `body:"wire transfer"`: 3, `"wire transfer" -deposit`: 2, `wire transfer`: 4,
+		`NEAR/0(wire transfer)`: 3, `NEAR/1(transfer wire)`: 4, `body:NEAR/0(wire transfer)`: 3} {
 		n, err := st.Count(ctx, mustParse(t, q))
 		var hits int
 		serr := st.Search(ctx, mustParse(t, q), store.SearchOptions{Limit: 10}, func(store.Hit) error { hits++; return nil })

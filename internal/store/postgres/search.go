@@ -257,10 +257,13 @@ func (c *compiler) near(n query.Near) (string, error) {
 		narrow = c.arg(tsAll(all, false))
 		pa = narrow
 	}
+	pre := "r.v @@ " + narrow + "::tsquery"
 	var check func(v string) string
 	if ts, ok := nearPair(phrases, n.Distance); ok {
 		pq := c.arg(ts)
 		check = func(v string) string { return v + " @@ " + pq + "::tsquery" }
+		// As for phrases (textTerm): checked in msgrank's vector first.
+		pre += " AND (r.clamped OR r.v @@ " + pq + "::tsquery)"
 	} else {
 		joined := make([]string, len(phrases))
 		for i, ws := range phrases {
@@ -278,7 +281,7 @@ func (c *compiler) near(n query.Near) (string, error) {
 	for i, col := range cols {
 		parts[i] = check("t." + vectorCols[col])
 	}
-	return "(r.v @@ " + narrow + "::tsquery AND (" + strings.Join(parts, " OR ") + "))", nil
+	return "(" + pre + " AND (" + strings.Join(parts, " OR ") + "))", nil
 }
 
 // nearPair renders NEAR/d of two different single words a and b as the
