@@ -323,23 +323,7 @@ func TestKill9Resume(t *testing.T) {
 	}
 	for _, delay := range []time.Duration{80 * time.Millisecond, 250 * time.Millisecond, 600 * time.Millisecond} {
 		t.Run(delay.String(), func(t *testing.T) {
-			cs := filepath.Join(t.TempDir(), "case")
-			if r := run(t, "init", "--case", cs); r.code != 0 {
-				t.Fatal(r)
-			}
-			cmd := exec.Command(bin, "ingest", "-q", "--batch", "300", "--case", cs, src)
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			time.Sleep(delay)
-			_ = cmd.Process.Signal(syscall.SIGKILL)
-			err := cmd.Wait()
-			if err == nil {
-				t.Logf("ingest finished within %s; kill had no effect", delay)
-			}
-			if r := run(t, "ingest", "-q", "--batch", "300", "--case", cs, src); r.code != 0 {
-				t.Fatalf("resume: %+v", r)
-			}
+			cs := killAndResume(t, src, delay)
 			got := stats(cs)
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("after kill -9 at %s and resume:\n got  %v\n want %v", delay, got, want)
@@ -351,6 +335,30 @@ func TestKill9Resume(t *testing.T) {
 			}
 		})
 	}
+}
+
+// killAndResume ingests src into a new case in batches of 300, kills
+// the ingest with SIGKILL after delay, runs the same command again to
+// completion and returns the case.
+func killAndResume(t *testing.T, src string, delay time.Duration) string {
+	t.Helper()
+	cs := filepath.Join(t.TempDir(), "case")
+	if r := run(t, "init", "--case", cs); r.code != 0 {
+		t.Fatal(r)
+	}
+	cmd := exec.Command(bin, "ingest", "-q", "--batch", "300", "--case", cs, src)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(delay)
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	if cmd.Wait() == nil {
+		t.Logf("ingest finished within %s; kill had no effect", delay)
+	}
+	if r := run(t, "ingest", "-q", "--batch", "300", "--case", cs, src); r.code != 0 {
+		t.Fatalf("resume: %+v", r)
+	}
+	return cs
 }
 
 // TestKill9ResumePacked kills the ingest of a folder of one-message
@@ -377,22 +385,7 @@ func TestKill9ResumePacked(t *testing.T) {
 	}
 	for _, delay := range []time.Duration{200 * time.Millisecond, 450 * time.Millisecond} {
 		t.Run(delay.String(), func(t *testing.T) {
-			cs := filepath.Join(t.TempDir(), "case")
-			if r := run(t, "init", "--case", cs); r.code != 0 {
-				t.Fatal(r)
-			}
-			cmd := exec.Command(bin, "ingest", "-q", "--batch", "300", "--case", cs, src)
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			time.Sleep(delay)
-			_ = cmd.Process.Signal(syscall.SIGKILL)
-			if cmd.Wait() == nil {
-				t.Logf("ingest finished within %s; kill had no effect", delay)
-			}
-			if r := run(t, "ingest", "-q", "--batch", "300", "--case", cs, src); r.code != 0 {
-				t.Fatalf("resume: %+v", r)
-			}
+			cs := killAndResume(t, src, delay)
 			r := run(t, "verify", "--case", cs, "--json")
 			var rep struct {
 				Counts map[string]int `json:"counts"`

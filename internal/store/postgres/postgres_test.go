@@ -686,25 +686,10 @@ func TestMigrateThreads(t *testing.T) {
 	}
 	root, reply := b.Messages[0].ID, b.Messages[1].ID
 	// Back to schema 5: threads in messages, no threads table.
-	for _, q := range []string{
+	st2 := downgrade(t, st, name, 5,
 		`DROP TABLE threads`,
 		`CREATE INDEX messages_thread ON messages(thread_id) WHERE thread_id <> ''`,
-		`UPDATE messages SET thread_id = 'th1', parent_id = CASE WHEN id = '` + reply + `' THEN '` + root + `' ELSE '' END`,
-		`UPDATE schema_version SET version = 5`,
-	} {
-		if _, err := st.Pool().Exec(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	st.Close()
-	st2, err := Open(ctx, testDSN(), name)
-	if err != nil {
-		t.Fatalf("reopen: %v", err)
-	}
-	defer st2.Close()
-	if v := schemaVersion(t, st2); v != len(migrations) {
-		t.Errorf("schema_version = %d, want %d", v, len(migrations))
-	}
+		`UPDATE messages SET thread_id = 'th1', parent_id = CASE WHEN id = '`+reply+`' THEN '`+root+`' ELSE '' END`)
 	entries, err := st2.Thread(ctx, "th1")
 	if err != nil || len(entries) != 2 {
 		t.Fatalf("Thread(th1) = %d entries, %v", len(entries), err)
@@ -765,22 +750,9 @@ func TestMigrateRankDates(t *testing.T) {
 		}
 	}
 	check(st, "written")
-	// Back to schema 6: no dates in msgrank.
-	for _, q := range []string{`DROP INDEX msgrank_date`, `ALTER TABLE msgrank DROP COLUMN date_utc`, `ALTER TABLE msgrank DROP COLUMN att_count`,
-		`ALTER TABLE msgrank DROP COLUMN clamped`, `UPDATE schema_version SET version = 6`} {
-		if _, err := st.Pool().Exec(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	st.Close()
-	st2, err := Open(ctx, testDSN(), name)
-	if err != nil {
-		t.Fatalf("reopen: %v", err)
-	}
-	defer st2.Close()
-	if v := schemaVersion(t, st2); v != len(migrations) {
-		t.Errorf("schema_version = %d, want %d", v, len(migrations))
-	}
+	// Back to schema 6: no dates, attachment counts or flags in msgrank.
+	st2 := downgrade(t, st, name, 6, `DROP INDEX msgrank_date`, `ALTER TABLE msgrank DROP COLUMN date_utc`,
+		`ALTER TABLE msgrank DROP COLUMN att_count`, `ALTER TABLE msgrank DROP COLUMN clamped`)
 	var missing int
 	if err := st2.Pool().QueryRow(ctx, `SELECT count(*) FROM msgrank r JOIN messages m ON m.rowid = r.rowid
 		WHERE r.date_utc IS DISTINCT FROM m.date_utc OR r.att_count <> m.att_count`).Scan(&missing); err != nil || missing != 0 {
@@ -852,4 +824,28 @@ func TestPhraseClamped(t *testing.T) {
 	if err := st.Pool().QueryRow(ctx, `SELECT count(*) FROM msgrank WHERE clamped`).Scan(&clamped); err != nil || clamped != 2 {
 		t.Errorf("%d rows clamped, want 2 (shifted, counted): %v", clamped, err)
 	}
+}
+
+// downgrade takes case name back to schema version v with stmts, closes
+// st and reopens the case, which migrates it again; it checks the
+// version reached and returns the reopened store (closed at the end of
+// the test).
+func downgrade(t *testing.T, st *Store, name string, v int, stmts ...string) *Store {
+	t.Helper()
+	ctx := context.Background()
+	for _, q := range append(stmts, fmt.Sprintf(`UPDATE schema_version SET version = %d`, v)) {
+		if _, err := st.Pool().Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	st.Close()
+	st2, err := Open(ctx, testDSN(), name)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	t.Cleanup(func() { st2.Close() })
+	if got := schemaVersion(t, st2); got != len(migrations) {
+		t.Errorf("schema_version = %d, want %d", got, len(migrations))
+	}
+	return st2
 }
