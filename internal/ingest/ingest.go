@@ -283,8 +283,7 @@ func Run(ctx context.Context, c *casedir.Case, root string, opts Options) (Summa
 	}()
 
 	// Writer (this goroutine).
-	w := newBatcher(st, runID, opts.BatchSize, &sum)
-	w.before = c.FlushOriginals
+	w := newBatcher(st, runID, opts.BatchSize, &sum, c.FlushOriginals)
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
 	report := func(done bool) {
@@ -474,9 +473,9 @@ type commit struct {
 	batch store.Batch
 }
 
-func newBatcher(st store.Store, runID int64, size int, sum *Summary) *batcher {
+func newBatcher(st store.Store, runID int64, size int, sum *Summary, before func() error) *batcher {
 	b := &batcher{st: st, runID: runID, size: size, sum: sum, pending: map[string]*fileState{},
-		commits: make(chan commit), stopped: make(chan struct{})}
+		commits: make(chan commit), stopped: make(chan struct{}), before: before}
 	go b.committer()
 	return b
 }
