@@ -52,6 +52,7 @@ const (
 	ActionTokenRevoke = "token_revoke"
 	ActionAuditView   = "audit_view"
 	ActionIngest      = "ingest"
+	ActionCaseDrop    = "case_drop" // case: the case deleted; details: originals_deleted
 )
 
 // Event is one audit entry.

@@ -195,12 +195,24 @@ func (c *Case) keep(sha string, size int64, what string, write func(io.Writer) e
 // so no page is OCR'd twice across runs.
 func (c *Case) OCRCacheDir() string { return filepath.Join(c.Dir, "ocr-cache") }
 
+// DataDirOf returns the folder of case name (team mode) under dataDir:
+// its preserved originals and OCR cache on this machine. A name that is
+// empty, "." or "..", or holds a path separator is refused, so the
+// folder is always a child of dataDir.
+func DataDirOf(dataDir, name string) (string, error) {
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\\") {
+		return "", fmt.Errorf("casedir: with --db, --case is a case name (letters, digits, - and _), not %q", name)
+	}
+	return filepath.Join(dataDir, name), nil
+}
+
 // OpenDB opens case name on a PostgreSQL server (team mode). Its
 // originals and OCR cache are kept under dataDir/name on this machine.
 // With create, a missing case is created; otherwise it is ErrNotACase.
 func OpenDB(ctx context.Context, dsn, name, dataDir string, create bool) (*Case, error) {
-	if name == "" || strings.ContainsAny(name, "/\\") {
-		return nil, fmt.Errorf("casedir: with --db, --case is a case name (letters, digits, - and _), not %q", name)
+	dir, err := DataDirOf(dataDir, name)
+	if err != nil {
+		return nil, err
 	}
 	if !create {
 		cases, err := postgres.ListCases(ctx, dsn)
@@ -215,7 +227,6 @@ func OpenDB(ctx context.Context, dsn, name, dataDir string, create bool) (*Case,
 			return nil, fmt.Errorf("%w: no case %q on the server (create it with: casefile ingest --init --db DSN --case %s PATH)", ErrNotACase, name, name)
 		}
 	}
-	dir := filepath.Join(dataDir, name)
 	if err := os.MkdirAll(filepath.Join(dir, OriginalsDir), 0o755); err != nil {
 		return nil, fmt.Errorf("casedir: create %s: %w", dir, err)
 	}

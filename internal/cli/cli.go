@@ -149,7 +149,7 @@ The case folder is taken from --case, else $CASEFILE_CASE, else
 		}
 		e.rememberCommand(cmd, args)
 	}
-	root.AddCommand(cmdUser(e), cmdAudit(e))
+	root.AddCommand(cmdUser(e), cmdAudit(e), cmdCase(e))
 	root.AddCommand(peopleCommands(e)...)
 	return root
 }

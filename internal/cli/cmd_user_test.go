@@ -14,6 +14,17 @@ type cliResult struct {
 	code           int
 }
 
+// teamEnv points the commands at the test PostgreSQL server, with
+// accounts and audit log in a throwaway schema, no token and no case.
+func teamEnv(t *testing.T, prefix string) {
+	t.Helper()
+	schema := pgtest.Schema(t, pgtest.Pool(t), prefix)
+	t.Setenv("CASEFILE_DB", pgtest.DSN())
+	t.Setenv("CASEFILE_TEAM_SCHEMA", schema)
+	t.Setenv("CASEFILE_TOKEN", "")
+	t.Setenv("CASEFILE_CASE", "")
+}
+
 func runCLI(t *testing.T, stdin string, args ...string) cliResult {
 	t.Helper()
 	var o, e bytes.Buffer
@@ -25,12 +36,7 @@ func runCLI(t *testing.T, stdin string, args ...string) cliResult {
 // throwaway schema: accounts, roles, tokens, and the audit log with its
 // permission checks and exit codes.
 func TestUserAndAuditCommands(t *testing.T) {
-	db := pgtest.Pool(t)
-	schema := pgtest.Schema(t, db, "cli")
-	t.Setenv("CASEFILE_DB", pgtest.DSN())
-	t.Setenv("CASEFILE_TEAM_SCHEMA", schema)
-	t.Setenv("CASEFILE_TOKEN", "")
-	t.Setenv("CASEFILE_CASE", "")
+	teamEnv(t, "cli")
 
 	steps := []struct {
 		name    string
