@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"html/template"
 	"log"
 	"net"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/casefile/casefile/internal/audit"
 	"github.com/casefile/casefile/internal/casedir"
+	"github.com/casefile/casefile/internal/store"
 	"github.com/casefile/casefile/internal/store/postgres"
 	"github.com/casefile/casefile/internal/team"
 )
@@ -70,6 +72,20 @@ type Hub struct {
 type hubCase struct {
 	c   *casedir.Case
 	srv *Server
+	// created identifies the case opened (a case dropped and created
+	// again under the same name differs); checked is when that was last
+	// confirmed (see Hub.open).
+	created, checked time.Time
+}
+
+// caseCheckEvery is how often the hub confirms that an open case still
+// exists (casefile case drop, from another process).
+const caseCheckEvery = 2 * time.Second
+
+// creator is a store that knows when its case was created
+// (postgres.Store).
+type creator interface {
+	Created(ctx context.Context) (time.Time, error)
 }
 
 // LoginPath is the team server's login page.
@@ -187,7 +203,27 @@ func (h *Hub) open(ctx context.Context, name string) (*hubCase, error) {
 		return nil, errors.New("web: the server is shutting down")
 	}
 	if hc := h.cases[name]; hc != nil {
-		return hc, nil
+		if time.Since(hc.checked) < caseCheckEvery {
+			return hc, nil
+		}
+		if cr, ok := hc.c.Store.(creator); ok {
+			created, err := cr.Created(ctx)
+			if err == nil && created.Equal(hc.created) {
+				hc.checked = time.Now()
+				return hc, nil
+			}
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return nil, err
+			}
+			// Dropped, or dropped and created again: close this one and
+			// open whatever the name is now.
+			h.log.Printf("casefile serve: case %s was deleted or replaced; closing it", name)
+			hc.srv.Close()
+			if err := hc.c.Close(); err != nil {
+				h.log.Printf("casefile serve: closing case %s: %v", name, err)
+			}
+			delete(h.cases, name)
+		}
 	}
 	c, err := casedir.OpenDB(ctx, h.opts.DSN, name, h.opts.DataDir, false)
 	if err != nil {
@@ -203,7 +239,17 @@ func (h *Hub) open(ctx context.Context, name string) (*hubCase, error) {
 		c.Close()
 		return nil, err
 	}
-	hc := &hubCase{c: c, srv: srv}
+	hc := &hubCase{c: c, srv: srv, checked: time.Now()}
+	if cr, ok := c.Store.(creator); ok {
+		if hc.created, err = cr.Created(ctx); err != nil {
+			srv.Close()
+			c.Close()
+			if errors.Is(err, store.ErrNotFound) {
+				err = fmt.Errorf("%w: %v", casedir.ErrNotACase, err)
+			}
+			return nil, err
+		}
+	}
 	h.cases[name] = hc
 	return hc, nil
 }

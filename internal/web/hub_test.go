@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -464,4 +466,71 @@ type testLog struct{ t *testing.T }
 func (l testLog) Write(p []byte) (int, error) {
 	l.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+// TestTeamDroppedCase: a case deleted while the server has it open
+// (casefile case drop, from another process) is closed and answers 404;
+// one created again under the same name is opened afresh, its own
+// messages found.
+func TestTeamDroppedCase(t *testing.T) {
+	f := newTeamFixture(t)
+	ctx := context.Background()
+	var rb [4]byte
+	_, _ = rand.Read(rb[:])
+	name := "webtest_c_" + hex.EncodeToString(rb[:])
+	t.Cleanup(func() { _ = postgres.DropCase(context.Background(), pgtest.DSN(), name) })
+	create := func(dir string) {
+		t.Helper()
+		c, err := casedir.OpenDB(ctx, pgtest.DSN(), name, f.hub.opts.DataDir, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := ingest.Run(ctx, c, dir, ingest.Options{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	expire := func() { // as if caseCheckEvery had passed
+		f.hub.mu.Lock()
+		if hc := f.hub.cases[name]; hc != nil {
+			hc.checked = time.Time{}
+		}
+		f.hub.mu.Unlock()
+	}
+	create("../../examples/harbor")
+	if w := f.get(t, "dana", "/c/"+name+"/?q=lease"); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `<strong id="total">5</strong>`) {
+		t.Fatalf("before the drop: %d", w.Code)
+	}
+	if err := postgres.DropCase(ctx, pgtest.DSN(), name); err != nil {
+		t.Fatal(err)
+	}
+	expire()
+	if w := f.get(t, "dana", "/c/"+name+"/?q=lease"); w.Code != http.StatusNotFound {
+		t.Errorf("after the drop: %d, want 404", w.Code)
+	}
+	// The same name again, with other messages.
+	dir := t.TempDir()
+	eml := "From: Ines Cache <ines@cache.example>\r\nTo: Bo <bo@cache.example>\r\nSubject: zanzibarquay\r\n" +
+		"Message-ID: <recreated@cache.example>\r\nDate: Mon, 2 Mar 2020 10:00:00 +0000\r\n\r\nzanzibarquay at noon\r\n"
+	if err := os.WriteFile(filepath.Join(dir, "new.eml"), []byte(eml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	create(dir)
+	expire()
+	w := f.get(t, "dana", "/c/"+name+"/?q=zanzibarquay")
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `<strong id="total">1</strong>`) {
+		t.Errorf("the case created again: %d, want its one message", w.Code)
+	}
+	if w := f.get(t, "dana", "/c/"+name+"/?q=lease"); !strings.Contains(w.Body.String(), `<strong id="total">0</strong>`) {
+		t.Errorf("the case created again still shows the old one's messages")
+	}
+	// Dropped and created again between two requests: replaced.
+	if err := postgres.DropCase(ctx, pgtest.DSN(), name); err != nil {
+		t.Fatal(err)
+	}
+	create("../../examples/harbor")
+	expire()
+	if w := f.get(t, "dana", "/c/"+name+"/?q=zanzibarquay"); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `<strong id="total">0</strong>`) {
+		t.Errorf("the replaced case: %d, still showing the one before", w.Code)
+	}
 }

@@ -399,6 +399,21 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 // Schema returns the case's schema name.
 func (s *Store) Schema() string { return s.schema }
 
+// Created returns when the case was created: with the name, what tells
+// this case from a later one of the same name. store.ErrNotFound when
+// the case has been dropped.
+func (s *Store) Created(ctx context.Context) (time.Time, error) {
+	var t time.Time
+	err := s.pool.QueryRow(ctx, `SELECT created FROM `+ident(s.schema)+`.case_info LIMIT 1`).Scan(&t)
+	if dropped(err) || errors.Is(err, pgx.ErrNoRows) {
+		return t, fmt.Errorf("%w: case schema %s is gone", store.ErrNotFound, s.schema)
+	}
+	if err != nil {
+		return t, fmt.Errorf("postgres: read case_info: %w", err)
+	}
+	return t.UTC(), nil
+}
+
 // Name returns the case's name.
 func (s *Store) Name() string { return s.name }
 
