@@ -1,12 +1,16 @@
 package cli
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/casefile/casefile/internal/pgtest"
+	"github.com/casefile/casefile/internal/store/postgres"
 )
 
 // TestCaseCommands lists and drops cases on the server: drop needs
@@ -20,6 +24,7 @@ func TestCaseCommands(t *testing.T) {
 	rand.Read(rnd)
 	keep, gone := "dropkeep_"+hex.EncodeToString(rnd), "dropgone_"+hex.EncodeToString(rnd)
 	for _, name := range []string{keep, gone} {
+		t.Cleanup(func() { _ = postgres.DropCase(context.Background(), pgtest.DSN(), name) }) // when a step failed
 		if r := runCLI(t, "", "ingest", "--init", "--quiet", "--case", name, "--data-dir", data, "../../examples/harbor"); r.code != 0 {
 			t.Fatalf("ingest %s: %d %s", name, r.code, r.stderr)
 		}
