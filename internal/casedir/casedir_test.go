@@ -16,17 +16,24 @@ func shaOf(b []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
+// newTestCase creates an empty case in a temporary folder, closed when
+// the test ends.
+func newTestCase(t *testing.T) *Case {
+	t.Helper()
+	c, err := Init(context.Background(), filepath.Join(t.TempDir(), "case"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 // TestPreserve: originals are written once, read-only, under their
 // SHA-256; a copy of the right size is left alone, one of the wrong
 // size (cut short by a crash) is replaced, and many workers keeping the
 // same original at once leave one whole copy.
 func TestPreserve(t *testing.T) {
-	ctx := context.Background()
-	c, err := Init(ctx, filepath.Join(t.TempDir(), "case"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := newTestCase(t)
 	data := bytes.Repeat([]byte("From: a@x.example\r\n\r\nbody\r\n"), 5000)
 	sha := shaOf(data)
 	dst := c.OriginalPath(sha)

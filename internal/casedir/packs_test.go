@@ -176,12 +176,7 @@ func TestPacks(t *testing.T) {
 // pack's buffer fills and is written out on its own, index lines only
 // after their bytes.
 func TestPackIndexNeverAhead(t *testing.T) {
-	ctx := context.Background()
-	c, err := Init(ctx, filepath.Join(t.TempDir(), "case"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := newTestCase(t)
 	check := func(when string) int {
 		t.Helper()
 		idx, pack := packFiles(t, c, ".idx"), packFiles(t, c, ".pack")
@@ -226,12 +221,7 @@ func TestPackIndexNeverAhead(t *testing.T) {
 // TestPackWriteFailure: originals whose buffered write fails are not
 // reported kept, and keeping them again puts them in a new pack.
 func TestPackWriteFailure(t *testing.T) {
-	ctx := context.Background()
-	c, err := Init(ctx, filepath.Join(t.TempDir(), "case"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := newTestCase(t)
 	m1 := []byte("From: one@harbor.example\r\n\r\none\r\n")
 	m2 := []byte("From: two@harbor.example\r\n\r\ntwo\r\n")
 	if err := c.PreserveMessage(m1, shaOf(m1)); err != nil {

@@ -39,9 +39,9 @@ func (e *env) authorizeCLI(ctx context.Context) error {
 		return err
 	}
 	defer t.Close()
-	p, err := t.svc.AuthenticateToken(ctx, e.token)
+	p, err := e.tokenPrincipal(ctx, t)
 	if err != nil {
-		return fmt.Errorf("the API token was refused (%w): ask an admin for a new one (casefile user token add)", err)
+		return err
 	}
 	action := team.ActionRead
 	if writeCommands[e.cmdPath] {
@@ -59,4 +59,14 @@ func (e *env) authorizeCLI(ctx context.Context) error {
 // authorizeCLI.
 func (e *env) rememberCommand(cmd *cobra.Command, args []string) {
 	e.cmdPath, e.cmdArgs = cmd.CommandPath(), args
+}
+
+// tokenPrincipal authenticates the API token of --token (or
+// CASEFILE_TOKEN).
+func (e *env) tokenPrincipal(ctx context.Context, t *teamConn) (*team.Principal, error) {
+	p, err := t.svc.AuthenticateToken(ctx, e.token)
+	if err != nil {
+		return nil, fmt.Errorf("the API token was refused (%w): ask an admin for a new one (casefile user token add)", err)
+	}
+	return p, nil
 }

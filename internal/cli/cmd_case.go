@@ -186,13 +186,3 @@ func dropCase(ctx context.Context, dsn string, t *teamConn, name, dir string, or
 	}
 	return res, nil
 }
-
-// tokenPrincipal authenticates the API token of --token (or
-// CASEFILE_TOKEN).
-func (e *env) tokenPrincipal(ctx context.Context, t *teamConn) (*team.Principal, error) {
-	p, err := t.svc.AuthenticateToken(ctx, e.token)
-	if err != nil {
-		return nil, fmt.Errorf("the API token was refused (%w): ask an admin for a new one (casefile user token add)", err)
-	}
-	return p, nil
-}

@@ -94,10 +94,7 @@ run finished but some items failed; list them with 'casefile errors'.`,
 			failed := false
 			for _, root := range args {
 				p := newProgress(e.stderr, quiet, root)
-				opts.Progress = nil // --quiet: no total size to sum either
-				if !quiet {
-					opts.Progress = p.update
-				}
+				opts.Progress = p.reporter()
 				sum, err := ingest.Run(ctx, c, root, opts)
 				p.finish()
 				total = addSummary(total, sum)
@@ -200,10 +197,16 @@ func newProgress(w io.Writer, quiet bool, root string) *progress {
 	return p
 }
 
-func (p *progress) update(pr ingest.Progress) {
+// reporter returns the ingest's progress callback: nil with --quiet,
+// so the ingest also skips what only a display needs (the total size).
+func (p *progress) reporter() func(ingest.Progress) {
 	if p.quiet {
-		return
+		return nil
 	}
+	return p.update
+}
+
+func (p *progress) update(pr ingest.Progress) {
 	rate := 0.0
 	if s := pr.Elapsed.Seconds(); s > 0 {
 		rate = float64(pr.Items) / s

@@ -243,7 +243,7 @@ func (s *Server) handleFacets(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), facetTimeout)
 	defer cancel()
-	d, err := s.computeFacets(ctx, node)
+	d, err := s.computeFacets(ctx, node, gen, cached)
 	if err != nil {
 		if ctx.Err() != nil && r.Context().Err() == nil {
 			s.render(w, r, http.StatusOK, "frag-facets", page{Data: &facetData{Error: "facets took too long for this query; narrow it down"}})
@@ -260,10 +260,10 @@ func (s *Server) handleFacets(w http.ResponseWriter, r *http.Request) {
 
 // computeFacets tallies year, kind, source and sender for the hits of
 // node: exactly for small result sets, by Count queries over the case's
-// most common values otherwise.
-func (s *Server) computeFacets(ctx context.Context, node query.Node) (*facetData, error) {
-	gen, cached := s.generation(ctx)
-	total, err := s.count(ctx, gen, cached, node) // the search page's count
+// most common values otherwise. gen and cached are the result cache's
+// (Server.generation), for the total, which the search page counted.
+func (s *Server) computeFacets(ctx context.Context, node query.Node, gen int64, cached bool) (*facetData, error) {
+	total, err := s.count(ctx, gen, cached, node)
 	if err != nil {
 		return nil, err
 	}

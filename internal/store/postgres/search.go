@@ -220,13 +220,17 @@ func (c *compiler) textTerm(t query.Term) string {
 	}
 	pre := "r.v @@ " + all + "::tsquery"
 	if len(ws) > 1 {
-		// A phrase in a field is a phrase in msgrank's vector too, unless
-		// that vector was clamped: most rows are ruled out there, before
-		// the fields' vectors are read ("will he" at 100k: 190 ms).
-		pre += " AND (r.clamped OR r.v @@ " + phrase + "::tsquery)"
+		pre += " AND " + inRankVector(phrase)
 	}
 	return "(" + pre + " AND (" + strings.Join(parts, " OR ") + "))"
 }
+
+// inRankVector is the condition that the tsquery parameter q (a phrase,
+// or a NEAR of two words) matches msgrank's vector. A phrase in a field
+// is a phrase there too, unless that vector was clamped (concatClamped),
+// so most rows are ruled out before the fields' own vectors are read in
+// msgtext ("will he" at 100k: 190 -> 48 ms).
+func inRankVector(q string) string { return "(r.clamped OR r.v @@ " + q + "::tsquery)" }
 
 // maxPairDistance bounds the NEAR distance that nearPair writes out.
 const maxPairDistance = 30
@@ -262,8 +266,7 @@ func (c *compiler) near(n query.Near) (string, error) {
 	if ts, ok := nearPair(phrases, n.Distance); ok {
 		pq := c.arg(ts)
 		check = func(v string) string { return v + " @@ " + pq + "::tsquery" }
-		// As for phrases (textTerm): checked in msgrank's vector first.
-		pre += " AND (r.clamped OR r.v @@ " + pq + "::tsquery)"
+		pre += " AND " + inRankVector(pq)
 	} else {
 		joined := make([]string, len(phrases))
 		for i, ws := range phrases {
